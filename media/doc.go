@@ -1,0 +1,22 @@
+// Package media holds recsim's audio plumbing: the sample clock
+// ([SampleRate], [Frame]), streaming WAV input and output, and the signal
+// synthesis used by tests, fixtures and scenarios (tones, DTMF, noise,
+// mixing).
+//
+// Units. Time is a sample index (int64) on the stream's own clock;
+// [SampleRate] converts to and from time.Duration only at the edges. Audio is
+// mono signed 16-bit PCM ([]int16). Levels are dBFS with a full-scale sine at
+// 0 dBFS (see [FullScale]); arithmetic on samples saturates, it never wraps.
+//
+// Buffers. The caller owns every slice it passes in: [Reader.Read] fills the
+// caller's slice, [Writer.Write] copies out of it before it returns, and no
+// function here keeps a reference to a caller's slice. Slices returned by
+// the synthesis functions are new and belong to the caller.
+//
+// Concurrency. A [Reader] or [Writer] is not safe for concurrent use; use one
+// per goroutine. The functions without a receiver are safe to call
+// concurrently. The package has no mutable package-level state.
+//
+// media is the only recsim package that imports go-audio (and only in its
+// tests, as an independent decoder to check the writer against).
+package media

@@ -260,3 +260,26 @@ func Gain(pcm []int16, dB float64) {
 		pcm[i] = Saturate(float64(s) * g)
 	}
 }
+
+// Resample converts pcm from rate from to rate to by linear interpolation
+// (adequate for the outbound prompt track, which is informational; the
+// detectors never see resampled audio). Equal rates return pcm itself.
+func Resample(pcm []int16, from, to SampleRate) []int16 {
+	if from == to || len(pcm) == 0 {
+		return pcm
+	}
+	n := int((int64(len(pcm))*int64(to) + int64(from)/2) / int64(from))
+	out := make([]int16, n)
+	step := float64(from) / float64(to)
+	for i := range out {
+		x := float64(i) * step
+		j := int(x)
+		if j >= len(pcm)-1 {
+			out[i] = pcm[len(pcm)-1]
+			continue
+		}
+		f := x - float64(j)
+		out[i] = Saturate(float64(pcm[j])*(1-f) + float64(pcm[j+1])*f)
+	}
+	return out
+}

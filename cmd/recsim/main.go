@@ -35,6 +35,12 @@ type env struct {
 func commands() map[string]command {
 	return map[string]command{
 		"wavinfo": {"print a WAV file's format and length as recsim reads it", runWavinfo},
+		"record":  {"run one recordResponse operation on a caller WAV; print the recordOperation JSON", runRecord},
+		"demo":    {"run a record operation on the built-in scenario and explain what happened", runDemo},
+		"gen":     {"render a scenario's caller audio to a WAV file", runGen},
+		"plot":    {"run one operation on a caller WAV and draw its timeline picture (PNG)", runPlot},
+		"dtmf":    {"print the DTMF digits in a WAV file", runDTMF},
+		"vad":     {"print the speech segments of a WAV file (start_ms end_ms)", runVAD},
 	}
 }
 
@@ -104,11 +110,14 @@ var errHelp = flag.ErrHelp
 // arguments and returns the positional ones. Errors come back as one line.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
-	fs.SetOutput(io.Discard) // we print our own one-line error
-	defer fs.SetOutput(os.Stderr)
+	usage := fs.Usage
+	fs.Usage = func() {} // on an error we print one line, not the usage
+	fs.SetOutput(io.Discard)
+	defer func() { fs.Usage = usage }()
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) { // fs.Parse has printed the usage
+			if errors.Is(err, flag.ErrHelp) {
+				usage()
 				return nil, errHelp
 			}
 			return nil, err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,3 +61,5 @@ func TestWavinfoNamesFileFieldAndValue(t *testing.T) {
 	assert.Contains(t, errOut, "fmt.channels = 0")
 	assert.Equal(t, 1, strings.Count(errOut, "\n"))
 }
+
+func fmtSscan(s string, a ...any) (int, error) { return fmt.Sscan(s, a...) }

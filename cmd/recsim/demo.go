@@ -1,0 +1,118 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/scenario"
+	"github.com/recsim/recsim/fixtures"
+)
+
+func runDemo(e *env, args []string) int {
+	fs := newFlags(e, "demo", "[--dir DIR]", `
+Runs a record operation end to end on the built-in scenario: a prompt, the
+beep, a caller who speaks, pauses, speaks again and presses # (a stop tone),
+with a little background noise. Prints what happened when, and writes the
+recording, the caller's audio, the outbound audio (prompt and beep), the
+final recordOperation and the timeline into DIR.`)
+	dir := fs.String("dir", "recsim-demo", "directory to write the results into")
+	pos, err := parse(fs, args)
+	if err == nil {
+		err = wantArgs(pos, 0, "")
+	}
+	if err != nil {
+		return fail(e, "demo", err)
+	}
+	raw, err := fixtures.Scenario("demo")
+	if err != nil {
+		return fail(e, "demo", err)
+	}
+	s, err := scenario.Parse(raw, "demo.json")
+	if err != nil {
+		return fail(e, "demo", err)
+	}
+	res, err := s.Run("demo.json", ".")
+	if err != nil {
+		return fail(e, "demo", err)
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		fmt.Fprintf(e.stderr, "recsim demo: %s\n", oneLine(err.Error()))
+		return exitFailure
+	}
+	abs, _ := filepath.Abs(*dir)
+	op := res.Op
+	rate := op.Rate()
+	id := engine.NewID()
+	view := engine.OperationView{ID: id, ClientContext: res.Request.ClientContext, Status: op.Result().Status, Outcome: op.Outcome()}
+	recPath := filepath.Join(abs, "recording.wav")
+	if op.HasRecording() {
+		loc := "file://" + filepath.ToSlash(recPath)
+		view.Location = &loc
+	}
+	files := []struct {
+		name string
+		pcm  []int16
+	}{{"caller.wav", res.Audio.PCM}, {"outbound.wav", op.Outbound()}}
+	if op.HasRecording() {
+		files = append(files, struct {
+			name string
+			pcm  []int16
+		}{"recording.wav", op.Recording()})
+	}
+	for _, f := range files {
+		if err := writeWAV(filepath.Join(abs, f.name), f.pcm, rate); err != nil {
+			fmt.Fprintf(e.stderr, "recsim demo: %s\n", oneLine(err.Error()))
+			return exitFailure
+		}
+	}
+	wire, _ := json.MarshalIndent(view.Wire(res.Wire), "", "  ")
+	if err := os.WriteFile(filepath.Join(abs, "operation.json"), append(wire, '\n'), 0o644); err != nil {
+		fmt.Fprintf(e.stderr, "recsim demo: %s\n", oneLine(err.Error()))
+		return exitFailure
+	}
+	if err := writePNG(filepath.Join(abs, "timeline.png"), op, res.Audio.PCM); err != nil {
+		fmt.Fprintf(e.stderr, "recsim demo: %s\n", oneLine(err.Error()))
+		return exitFailure
+	}
+	if err := writeTimeline(filepath.Join(abs, "timeline.json"), op, id); err != nil {
+		fmt.Fprintf(e.stderr, "recsim demo: %s\n", oneLine(err.Error()))
+		return exitFailure
+	}
+
+	w := e.stdout
+	fmt.Fprintf(w, "recsim demo: %s\n\n", s.Description)
+	req := res.Request
+	fmt.Fprintf(w, "Request: initialSilence %d s, maxSilence %d s, maxRecordDuration %d s, playBeep %v, stopTones %q\n\n",
+		req.InitialSilenceTimeoutInSeconds, req.MaxSilenceTimeoutInSeconds, req.MaxRecordDurationInSeconds, req.PlayBeep, string(req.StopTones))
+	printTimeline(w, op)
+	r := op.Result()
+	fmt.Fprintf(w, "\nResult: %s — status %s, code %d, subcode %d: %s\n", r.Reason, r.Status, r.Code, r.Subcode, r.Message)
+	if op.HasRecording() {
+		from, to := op.RecordingRange()
+		fmt.Fprintf(w, "Recording: %.3f s (%d samples at %d Hz, caller audio from %.3f s to %.3f s)\n",
+			float64(to-from)/float64(rate), to-from, int(rate), float64(from)/float64(rate), float64(to)/float64(rate))
+	}
+	fmt.Fprintf(w, "\nWrote into %s:\n", abs)
+	for _, f := range files {
+		fmt.Fprintf(w, "  %-14s %s\n", f.name, map[string]string{"caller.wav": "the caller's audio", "outbound.wav": "what the caller heard: prompt and beep", "recording.wav": "the recording the bot would download"}[f.name])
+	}
+	fmt.Fprintf(w, "  %-14s %s\n  %-14s %s\n", "operation.json", "the final recordOperation", "timeline.json", "every event with its sample and time")
+	fmt.Fprintf(w, "  %-14s %s\n\nOpen %s to see why the recording ended.\n", "timeline.png", "the picture: waveform, phases, speech, digits, timers, completion", filepath.Join(abs, "timeline.png"))
+	return exitOK
+}
+
+// printTimeline prints the operation's events, one line each, in seconds.
+func printTimeline(w interface{ Write([]byte) (int, error) }, op *engine.Operation) {
+	rate := op.Rate()
+	for _, ev := range op.Timeline() {
+		en := ev.Entry(rate, "")
+		line := fmt.Sprintf("  %8.3f s  %-14s", en.Ms/1000, en.Type)
+		if en.Detail != "" {
+			line += "  " + en.Detail
+		}
+		fmt.Fprintln(w, line)
+	}
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/recsim/recsim/dtmf"
+	"github.com/recsim/recsim/media"
+	"github.com/recsim/recsim/vad"
+)
+
+// streamFile feeds a WAV file's samples to fn in 20 ms frames without
+// holding the file in memory.
+func streamFile(path string, fn func(pcm []int16)) (media.SampleRate, error) {
+	rd, err := media.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer rd.Close()
+	buf := make([]int16, int(rd.Rate())/50)
+	for {
+		n, err := rd.Read(buf)
+		if n > 0 {
+			fn(buf[:n])
+		}
+		if errors.Is(err, io.EOF) {
+			return rd.Rate(), nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+type digitJSON struct {
+	Digit    string  `json:"digit"`
+	OnsetMs  float64 `json:"onset_ms"`
+	OffsetMs float64 `json:"offset_ms"`
+}
+
+func runDTMF(e *env, args []string) int {
+	fs := newFlags(e, "dtmf", "FILE.wav [--json]", `
+Detects DTMF digits in FILE.wav (any WAV format recsim reads) and prints them
+on one line (an empty line if none). With --json it prints
+{"digits": "...", "events": [{"digit", "onset_ms", "offset_ms"}, ...]}.`)
+	asJSON := fs.Bool("json", false, "print JSON with each digit's onset and offset in ms")
+	pos, err := parse(fs, args)
+	if err == nil {
+		err = wantArgs(pos, 1, "FILE.wav")
+	}
+	if err != nil {
+		return fail(e, "dtmf", err)
+	}
+	rd, err := media.Open(pos[0]) // validate before building the detector
+	if err != nil {
+		return fail(e, "dtmf", err)
+	}
+	rate := rd.Rate()
+	rd.Close()
+	det, err := dtmf.New(dtmf.DefaultConfig(int(rate)))
+	if err != nil {
+		return fail(e, "dtmf", err)
+	}
+	var events []dtmf.Event
+	if _, err := streamFile(pos[0], func(pcm []int16) { events = det.Process(events, pcm) }); err != nil {
+		return fail(e, "dtmf", err)
+	}
+	events = det.Flush(events)
+	digits := make([]byte, 0, len(events))
+	list := make([]digitJSON, 0, len(events))
+	for _, ev := range events {
+		if ev.Kind == dtmf.KeyUp {
+			digits = append(digits, ev.Digit)
+			list = append(list, digitJSON{Digit: string(ev.Digit), OnsetMs: ms(rate, ev.Onset), OffsetMs: ms(rate, ev.Release)})
+		}
+	}
+	if !*asJSON {
+		fmt.Fprintln(e.stdout, string(digits))
+		return exitOK
+	}
+	b, _ := json.Marshal(map[string]any{"digits": string(digits), "events": list})
+	fmt.Fprintln(e.stdout, string(b))
+	return exitOK
+}
+
+// ms converts a sample index to milliseconds rounded to 0.1 ms.
+func ms(rate media.SampleRate, n int64) float64 {
+	v := rate.Ms(n)
+	return float64(int64(v*10+0.5)) / 10
+}
+
+func runVAD(e *env, args []string) int {
+	fs := newFlags(e, "vad", "FILE.wav", `
+Runs the voice activity detector over FILE.wav (any WAV format recsim reads)
+and prints one "start_ms end_ms" line per speech segment, as the engine uses
+them: start is the first speech sample, end is one past the last speech
+sample (hangover excluded), both in whole milliseconds from the file's start.`)
+	pos, err := parse(fs, args)
+	if err == nil {
+		err = wantArgs(pos, 1, "FILE.wav")
+	}
+	if err != nil {
+		return fail(e, "vad", err)
+	}
+	rd, err := media.Open(pos[0])
+	if err != nil {
+		return fail(e, "vad", err)
+	}
+	rate := rd.Rate()
+	rd.Close()
+	det, err := vad.New(vad.DefaultConfig(int(rate)))
+	if err != nil {
+		return fail(e, "vad", err)
+	}
+	var events []vad.Event
+	if _, err := streamFile(pos[0], func(pcm []int16) { events = det.Process(events, pcm) }); err != nil {
+		return fail(e, "vad", err)
+	}
+	events = det.Flush(events)
+	start := int64(-1)
+	for _, ev := range events {
+		switch ev.Kind {
+		case vad.SpeechStart:
+			start = ev.Sample
+		case vad.SpeechEnd:
+			if start >= 0 {
+				fmt.Fprintf(e.stdout, "%d %d\n", roundMs(rate, start), roundMs(rate, ev.Sample))
+			}
+			start = -1
+		}
+	}
+	return exitOK
+}
+
+func roundMs(rate media.SampleRate, n int64) int64 { return (n*1000 + int64(rate)/2) / int64(rate) }

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/media"
+)
+
+func runPlot(e *env, args []string) int {
+	fs := newFlags(e, "plot", "--caller CALLER.wav [--request REQUEST.json] -o FILE.png", `
+Runs one recordResponse operation on CALLER.wav, like 'recsim record', and
+draws its timeline: the caller's waveform, the phases (prompt, beep,
+listen), the speech the VAD found, the digits, the timers and the
+completion point labelled with completionReason and subcode, and the
+outbound prompt and beep on a second lane.`)
+	var caller, request, out string
+	var o opFlags
+	fs.StringVar(&caller, "caller", "", "the caller's audio (any WAV format recsim reads)")
+	fs.StringVar(&request, "request", "", "the recordResponse body (JSON)")
+	fs.StringVar(&out, "o", "", "the PNG file to write")
+	o.register(fs)
+	pos, err := parse(fs, args)
+	if err == nil && len(pos) > 0 {
+		err = fmt.Errorf("unexpected argument %q", pos[0])
+	}
+	if err == nil && caller == "" {
+		err = errors.New("--caller CALLER.wav is required")
+	}
+	if err == nil && out == "" {
+		err = errors.New("-o FILE.png is required")
+	}
+	if err != nil {
+		return fail(e, "plot", err)
+	}
+	pcm, rate, err := media.ReadFile(caller)
+	if err != nil {
+		return fail(e, "plot", err)
+	}
+	body, dir := []byte(nil), "."
+	if request != "" {
+		if body, err = os.ReadFile(request); err != nil {
+			return fail(e, "plot", err)
+		}
+		dir = filepath.Dir(request)
+	}
+	req, err := engine.ParseRecordRequest(body, o.strictV1)
+	if err != nil {
+		return fail(e, "plot", fmt.Errorf("%s: %w", request, err))
+	}
+	op, _, err := o.run(req, pcm, rate, dir)
+	if err != nil {
+		return fail(e, "plot", err)
+	}
+	if err := writePNG(out, op, pcm); err != nil {
+		fmt.Fprintf(e.stderr, "recsim plot: %s\n", oneLine(err.Error()))
+		return exitFailure
+	}
+	r := op.Result()
+	fmt.Fprintf(e.stdout, "%s: %s, %s %d/%d at %.3f s\n", out, r.Reason, r.Status, r.Code, r.Subcode, float64(op.End())/float64(rate))
+	return exitOK
+}

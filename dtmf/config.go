@@ -1,0 +1,180 @@
+package dtmf
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Supported sample rates (SPEC §1).
+const (
+	MinRate = 8000
+	MaxRate = 48000
+)
+
+// Limits on the analysis structure, fixed so that a Detector needs no
+// allocation after New (its block history is an array).
+const (
+	maxWindow  = 12 // blocks per analysis window (60 ms at 5 ms blocks)
+	maxGap     = 12 // blocks of absence that end a digit
+	ringBlocks = 32 // block history: a window, the confirmation windows and the onset search; power of two
+)
+
+// ErrConfig is wrapped by every error New returns for an invalid Config.
+var ErrConfig = errors.New("dtmf: invalid Config")
+
+// Config holds a Detector's parameters. DefaultConfig gives the values the
+// package was measured with; the comment on each field says where its
+// default comes from.
+type Config struct {
+	// Rate is the sample rate in samples per second, 8000–48000.
+	Rate int
+
+	// Block is the analysis block length in samples. Default: Rate/200
+	// (5 ms). Reasoning: the block sets the time resolution (onsets and
+	// releases are located to a fraction of a block, so 5 ms keeps even
+	// the unrefined error within the 5 ms aim) and the span over which a
+	// tone's phase advance is measured: a tone Δf off nominal advances by
+	// 2π·Δf·5 ms per block, unambiguous up to ±100 Hz, beyond the largest
+	// offset that matters (5 % of 1633 Hz = 82 Hz). Must lie in 2–10 ms.
+	Block int
+
+	// Window is the number of blocks one analysis window spans; a window is
+	// valid only if the tone pair fills every block of it (see MinFill).
+	// Default 6 (30 ms): long enough to measure frequency to 0.3 % and to
+	// hold a digit steady against speech, short enough to fit in a 40 ms
+	// tone whatever its alignment (40 ms always holds 7 whole 5 ms blocks),
+	// and far beyond what a 23 ms tone can fill (4 whole blocks and
+	// slivers summing to 3 ms). 3–12.
+	Window int
+
+	// MinDuration is the shortest accepted tone, in samples: a digit is
+	// accepted (KeyDown) at the first block where a window is valid and
+	// the tone, from its estimated onset to where it ends in that block,
+	// has lasted this long. Default 31.5 ms: SPEC §7 accepts 40 ms and
+	// rejects 23 ms; the middle leaves 8.5 ms each way, more than the 1–2 ms
+	// error of the onset and end estimates (measured ≤ 1.3 ms), and a 40 ms
+	// tone with 5 ms ramps (35 ms at half amplitude or more) still passes.
+	// The KeyDown then comes 32–40 ms after the onset (≤ 60 ms, SPEC §7).
+	// Window−2 to Window+2 blocks: durations a valid window can stand for.
+	MinDuration int
+
+	// Gap is the number of consecutive blocks without the tone pair after
+	// which a held digit is released. Default 5 (25 ms): SPEC §7 says a
+	// 10 ms dropout must not split a digit and a 40 ms pause must; a 10 ms
+	// gap empties at most 3 blocks below half coverage and a 40 ms pause
+	// at least 7, so 5 sits in the middle with 2 blocks of margin each way.
+	Gap int
+
+	// MinLevel is the level, in dBFS (peak of the sine, as media uses it),
+	// that the stronger of the two tones must reach. Default −48: SPEC §7
+	// accepts −40 dBFS per tone and rejects −55; −48 leaves 8 dB of margin
+	// below −40 and 7 dB above −55 (3 dB above the −51 dBFS high tone of a
+	// −55 dBFS pair with +4 dB twist). With −8 dB twist the weaker tone of
+	// a −40 dBFS pair sits at −48 and is still accepted because only the
+	// stronger tone is held to the floor; the twist limits bound the other.
+	MinLevel float64
+
+	// MaxTwist is the largest accepted high-group minus low-group level,
+	// in dB ("reverse twist" in Q.24's AT&T column, 4 dB). Default +6: SPEC
+	// §7 accepts +4 and the conformance suite rejects +8; 6 is the middle.
+	MaxTwist float64
+
+	// MinTwist is the smallest accepted high-minus-low level in dB (Q.24
+	// AT&T "normal twist" 8 dB, i.e. −8). Default −10: SPEC §7 accepts −8,
+	// the suite rejects −12; −10 is the middle.
+	MinTwist float64
+
+	// MaxDeviation is the largest accepted frequency deviation of either
+	// tone, as a fraction of its nominal frequency. Default 0.025: Q.24
+	// (AT&T) and SPEC §7 accept ±1.5 % and reject ±3.5 %; 2.5 % is the
+	// middle, a margin of 1 % (7 Hz at 697 Hz, 16 Hz at 1633 Hz) against
+	// estimation error each way.
+	MaxDeviation float64
+
+	// MinPurity is the smallest fraction of a window's energy that the two
+	// tones must carry (talk-off guard: speech and music spread energy over
+	// many harmonics). Default 0.80: measured, a clean pair gives 0.99, a
+	// pair at −3 dBFS per tone clipped at full scale 0.94, white noise at
+	// 15 dB SNR per tone 0.98; the highest value found in 7 minutes of
+	// speech and music fixtures at 8 and 16 kHz is below 0.6 (see
+	// TestTalkOff and the table in doc.go).
+	MinPurity float64
+
+	// MinFill is the smallest amplitude of any block of a valid window,
+	// relative to the window's mean amplitude (both tones together). It
+	// makes "the pair fills the whole window" concrete, and with Window it
+	// sets the shortest accepted tone. Default 0.6: a block only 60 %
+	// covered by the tone still counts, so the shortest tone that can make
+	// two consecutive 6-block windows is 5 full blocks plus two 60 %
+	// slivers = 31 ms (> 23 ms + 8 ms margin, < 40 ms − 9 ms margin);
+	// noise at 15 dB SNR moves block amplitudes by about 3 % (measured).
+	MinFill float64
+
+	// Harmonic is the half-width, as a fraction, of the bands around the
+	// column/row frequency ratios 2/1 and 3/2 in which a pair is rejected:
+	// two partials of one harmonic sound (a note and its octave, or its
+	// 2nd and 3rd harmonics) stand in exactly these ratios, DTMF pairs
+	// never do. Without it a plucked G#5 (830.6 Hz) and its octave, on an
+	// instrument tuned 4 cents sharp, pass every other test as 'C'
+	// (852 Hz −2.3 %, 1633 Hz +2.0 %); the octave of 682 Hz and of 754 Hz
+	// balance at 2.1 % on '2' and '6'. Default 0.005: the pairs SPEC §7
+	// must accept (±1.5 % each way) keep ratios at least 1.15 % from 2/1
+	// and 1.5 % from 3/2 (nominal ratios 1.917, 1.918, 1.568, 1.570), and
+	// the two tones' estimation errors (each ≤ 0.3 %, measured) move a ratio
+	// by ≤ 0.45 %, so true pairs stay clear; the G5/G6 pair of the piano
+	// fixture measures 1.9990. 0 disables the guard.
+	Harmonic float64
+}
+
+// DefaultConfig returns the measured defaults for rate (see each field).
+func DefaultConfig(rate int) Config {
+	return Config{
+		Rate:         rate,
+		Block:        int(math.Round(float64(rate) / 200)),
+		Window:       6,
+		MinDuration:  int(math.Round(0.0315 * float64(rate))),
+		Gap:          5,
+		MinLevel:     -48,
+		MaxTwist:     6,
+		MinTwist:     -10,
+		MaxDeviation: 0.025,
+		MinPurity:    0.87,
+		MinFill:      0.6,
+		Harmonic:     0.005,
+	}
+}
+
+// validate checks every field and names the first bad one.
+func (c Config) validate() error {
+	bad := func(field string, v any, want string) error {
+		return fmt.Errorf("%w: Config.%s = %v: %s", ErrConfig, field, v, want)
+	}
+	switch {
+	case c.Rate < MinRate || c.Rate > MaxRate:
+		return bad("Rate", c.Rate, "must be 8000–48000")
+	case c.Block*500 < c.Rate || c.Block*100 > c.Rate:
+		return bad("Block", c.Block, fmt.Sprintf("must be 2–10 ms, %d–%d samples at %d Hz", (c.Rate+499)/500, c.Rate/100, c.Rate))
+	case c.Window < 3 || c.Window > maxWindow:
+		return bad("Window", c.Window, fmt.Sprintf("must be 3–%d blocks", maxWindow))
+	case c.MinDuration < (c.Window-2)*c.Block || c.MinDuration > (c.Window+2)*c.Block:
+		return bad("MinDuration", c.MinDuration, fmt.Sprintf("must be %d–%d samples (Window−2 to Window+2 blocks)", (c.Window-2)*c.Block, (c.Window+2)*c.Block))
+	case c.Gap < 1 || c.Gap > maxGap:
+		return bad("Gap", c.Gap, fmt.Sprintf("must be 1–%d blocks", maxGap))
+	case !(c.MinLevel >= -90 && c.MinLevel <= 0):
+		return bad("MinLevel", c.MinLevel, "must be −90–0 dBFS")
+	case !(c.MaxTwist >= 0 && c.MaxTwist <= 20):
+		return bad("MaxTwist", c.MaxTwist, "must be 0–20 dB")
+	case !(c.MinTwist >= -20 && c.MinTwist <= 0):
+		return bad("MinTwist", c.MinTwist, "must be −20–0 dB")
+	case !(c.MaxDeviation > 0 && c.MaxDeviation <= 0.05):
+		return bad("MaxDeviation", c.MaxDeviation, "must be in (0, 0.05]")
+	case !(c.MinPurity > 0 && c.MinPurity <= 1):
+		return bad("MinPurity", c.MinPurity, "must be in (0, 1]")
+	case !(c.MinFill > 0 && c.MinFill <= 1):
+		return bad("MinFill", c.MinFill, "must be in (0, 1]")
+	case !(c.Harmonic >= 0 && c.Harmonic <= 0.01):
+		return bad("Harmonic", c.Harmonic, "must be in [0, 0.01]")
+	}
+	return nil
+}

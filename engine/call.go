@@ -1,0 +1,335 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/recsim/recsim/media"
+)
+
+// HangupPolicy is what a hang-up does to the running operation (SPEC §5).
+type HangupPolicy uint8
+
+// Hang-up policies.
+const (
+	HangupNotify HangupPolicy = iota // the hang-up row (410/8528), partial recording kept (default)
+	HangupSilent                     // no completion at all, as users report of the real service
+)
+
+// ParseHangupPolicy parses notify or silent (case-insensitive).
+func ParseHangupPolicy(s string) (HangupPolicy, error) {
+	switch strings.ToLower(s) {
+	case "notify", "":
+		return HangupNotify, nil
+	case "silent":
+		return HangupSilent, nil
+	}
+	return 0, fmt.Errorf("hang-up policy %q: must be notify or silent", s)
+}
+
+// CallOptions configure a call.
+type CallOptions struct {
+	Ops        Options // the template of every operation's options (its Rate is the call's media rate)
+	Hangup     HangupPolicy
+	EndOfMedia EndOfMedia
+}
+
+// RecordingStatus is the bot's declared recording status (updateRecordingStatus).
+type RecordingStatus uint8
+
+// Recording statuses.
+const (
+	NotRecording RecordingStatus = iota
+	Recording
+	RecordingFailed
+)
+
+func (s RecordingStatus) String() string {
+	return [...]string{"notRecording", "recording", "failed"}[s]
+}
+
+// ParseRecordingStatus parses a status case-insensitively.
+func ParseRecordingStatus(s string) (RecordingStatus, error) {
+	switch strings.ToLower(s) {
+	case "notrecording":
+		return NotRecording, nil
+	case "recording":
+		return Recording, nil
+	case "failed":
+		return RecordingFailed, nil
+	}
+	return 0, fmt.Errorf("status %q: must be notRecording, recording or failed", s)
+}
+
+// CallOp is an operation queued on, running on or ended on a call.
+type CallOp struct {
+	ID     string
+	Play   bool // playPrompt (else recordResponse)
+	Req    RecordRequest
+	prompt *PromptAudio
+	Op     *Operation // nil until it starts (and for ops ended before starting)
+	Status Status
+	// Outcome once ended; Silent marks an operation ended by a silent
+	// hang-up, which sends no completion.
+	Outcome Outcome
+	Silent  bool
+}
+
+// CallEventKind says what happened to an operation during Advance.
+type CallEventKind uint8
+
+// Call event kinds.
+const (
+	OpStarted       CallEventKind = iota + 1 // dequeued; Op is running
+	OpListenStarted                          // recording started (streamWhileRecording's early notification)
+	OpEnded                                  // ended; Outcome says how
+	CallHungUp                               // the caller hung up (end of media with policy hangup, or a hangup segment)
+)
+
+// CallEvent is one change reported by the call.
+type CallEvent struct {
+	Kind CallEventKind
+	Op   *CallOp // nil for CallHungUp
+}
+
+// Call is one call's continuous caller stream and media queue (SPEC §5,
+// §10): playPrompt and recordResponse operations run in order; the caller
+// stream is consumed only while one runs. Synchronous: no clock, no
+// goroutine; Advance moves the stream on. Not safe for concurrent use.
+type Call struct {
+	opts    CallOptions
+	rate    media.SampleRate
+	queue   []*CallOp // queue[0] runs when running is true
+	running bool
+	pos     int64 // caller stream samples consumed
+
+	media     []int16 // the caller's audio from now on
+	mediaPos  int
+	hangupEnd bool // the caller hangs up at the end of media
+	stalled   bool // media ended under the stall policy: no more frames
+	silence   []int16
+
+	ended     bool
+	recStatus RecordingStatus
+	history   []*CallOp // every operation, in the order queued
+}
+
+// ErrCallEnded is returned for actions on a call that has ended.
+var ErrCallEnded = errors.New("call ended")
+
+// NewCall returns an idle call with no media (the caller is silent until
+// SetMedia).
+func NewCall(opts CallOptions) (*Call, error) {
+	if err := opts.Ops.Rate.Validate(); err != nil {
+		return nil, fmt.Errorf("engine: call media rate: %w", err)
+	}
+	return &Call{opts: opts, rate: opts.Ops.Rate, silence: make([]int16, block)}, nil
+}
+
+// Rate returns the call's media rate.
+func (c *Call) Rate() media.SampleRate { return c.rate }
+
+// Position returns the caller stream samples consumed so far.
+func (c *Call) Position() int64 { return c.pos }
+
+// Ended reports whether the call has ended.
+func (c *Call) Ended() bool { return c.ended }
+
+// Busy reports whether an operation is running or queued.
+func (c *Call) Busy() bool { return len(c.queue) > 0 }
+
+// Stalled reports whether the caller's media has stopped (stall policy).
+func (c *Call) Stalled() bool { return c.stalled }
+
+// RecordingStatus returns the last status the bot declared.
+func (c *Call) RecordingStatus() RecordingStatus { return c.recStatus }
+
+// History returns every operation of the call in the order queued.
+func (c *Call) History() []*CallOp { return c.history }
+
+// SetMedia makes pcm the caller's audio from the next frame on (or from
+// the next operation's first sample when idle). hangupAtEnd makes the
+// caller hang up when it ends; otherwise the end-of-media policy applies.
+func (c *Call) SetMedia(pcm []int16, hangupAtEnd bool) error {
+	if c.ended {
+		return ErrCallEnded
+	}
+	c.media, c.mediaPos, c.hangupEnd, c.stalled = pcm, 0, hangupAtEnd, false
+	return nil
+}
+
+// Record queues a recordResponse. With bargeInAllowed it first cancels the
+// running and queued operations (returned in ev as OpEnded) and starts at
+// once. The returned op is Running or NotStarted.
+func (c *Call) Record(id string, req RecordRequest, prompt *PromptAudio, ev []CallEvent) (*CallOp, []CallEvent, error) {
+	return c.enqueue(&CallOp{ID: id, Req: req, prompt: prompt}, req.BargeInAllowed, ev)
+}
+
+// PlayPrompt queues a playPrompt of prompt.
+func (c *Call) PlayPrompt(id string, prompt *PromptAudio, bargeIn bool, ev []CallEvent) (*CallOp, []CallEvent, error) {
+	return c.enqueue(&CallOp{ID: id, Play: true, prompt: prompt}, bargeIn, ev)
+}
+
+func (c *Call) enqueue(op *CallOp, bargeIn bool, ev []CallEvent) (*CallOp, []CallEvent, error) {
+	if c.ended {
+		return nil, ev, ErrCallEnded
+	}
+	if bargeIn {
+		ev = c.CancelMedia(ev)
+	}
+	op.Status = NotStarted
+	c.queue = append(c.queue, op)
+	c.history = append(c.history, op)
+	ev = c.startNext(ev)
+	return op, ev, nil
+}
+
+// startNext starts the head of the queue if nothing runs.
+func (c *Call) startNext(ev []CallEvent) []CallEvent {
+	for !c.running && len(c.queue) > 0 {
+		op := c.queue[0]
+		var err error
+		if op.Play {
+			op.Op, err = NewPlayPrompt(op.prompt, c.opts.Ops, c.pos)
+		} else {
+			op.Op, err = NewOperation(op.Req, op.prompt, c.opts.Ops, c.pos)
+		}
+		if err != nil { // options were validated with the call; unreachable
+			op.Op = nil
+			op.Status, op.Outcome = Failed, OutUnspecified
+			c.queue = c.queue[1:]
+			ev = append(ev, CallEvent{OpEnded, op})
+			continue
+		}
+		op.Status = Running
+		c.running = true
+		ev = append(ev, CallEvent{OpStarted, op})
+		if op.Op.Listened() {
+			ev = append(ev, CallEvent{OpListenStarted, op})
+		}
+		ev = c.reap(ev) // it may have ended at once (a prompt that failed)
+	}
+	return ev
+}
+
+// reap moves an ended running operation out of the queue.
+func (c *Call) reap(ev []CallEvent) []CallEvent {
+	if !c.running || !c.queue[0].Op.Done() {
+		return ev
+	}
+	op := c.queue[0]
+	op.Outcome = op.Op.Outcome()
+	op.Status = results[op.Outcome].Status
+	c.queue[0] = nil
+	c.queue = c.queue[1:]
+	c.running = false
+	return append(ev, CallEvent{OpEnded, op})
+}
+
+// CancelMedia cancels the running and all queued operations
+// (cancelMediaProcessing): each ends with operationCanceled.
+func (c *Call) CancelMedia(ev []CallEvent) []CallEvent {
+	for i, op := range c.queue {
+		if i == 0 && c.running {
+			op.Op.Cancel()
+		}
+		op.Outcome, op.Status = OutCanceled, Failed
+		ev = append(ev, CallEvent{OpEnded, op})
+		c.queue[i] = nil
+	}
+	c.queue, c.running = c.queue[:0], false
+	return ev
+}
+
+// Hangup ends the call (the bot's DELETE or the caller): the running
+// operation ends with the hang-up row and keeps its partial recording;
+// queued ones end with the same row and no recording. Under the silent
+// policy they end without a completion (Silent set).
+func (c *Call) Hangup(ev []CallEvent) []CallEvent {
+	if c.ended {
+		return ev
+	}
+	c.ended = true
+	silent := c.opts.Hangup == HangupSilent
+	for i, op := range c.queue {
+		if i == 0 && c.running {
+			op.Op.Hangup()
+		}
+		op.Outcome, op.Status, op.Silent = OutCallTerminated, Failed, silent
+		ev = append(ev, CallEvent{OpEnded, op})
+		c.queue[i] = nil
+	}
+	c.queue, c.running = c.queue[:0], false
+	return ev
+}
+
+// UpdateRecordingStatus records the bot's declared status.
+func (c *Call) UpdateRecordingStatus(s RecordingStatus) error {
+	if c.ended {
+		return ErrCallEnded
+	}
+	c.recStatus = s
+	return nil
+}
+
+// Stall fails the running operation with mediaReceiveTimeout: called by
+// the runner once the stream has delivered nothing for the receive
+// timeout. Later operations start and stall in turn.
+func (c *Call) Stall(ev []CallEvent) []CallEvent {
+	for c.running && !c.ended {
+		c.queue[0].Op.Stall()
+		ev = c.reap(ev)
+		ev = c.startNext(ev)
+	}
+	return ev
+}
+
+// Advance feeds up to n samples of the caller stream to the running
+// operations (a frame; what one operation leaves goes to the next) and
+// appends what happened to ev. An idle, ended or stalled call consumes
+// nothing. It does not allocate in steady state.
+func (c *Call) Advance(n int, ev []CallEvent) []CallEvent {
+	for n > 0 && c.running && !c.ended && !c.stalled {
+		pcm, fromMedia := c.next(n)
+		if pcm == nil { // the media ended under hangup or stall
+			break
+		}
+		op := c.queue[0]
+		listened := op.Op.Listened()
+		used := op.Op.Process(pcm)
+		c.pos += int64(used)
+		if fromMedia {
+			c.mediaPos += used
+		}
+		n -= used
+		if !listened && op.Op.Listened() {
+			ev = append(ev, CallEvent{OpListenStarted, op})
+		}
+		ev = c.reap(ev)
+		ev = c.startNext(ev)
+	}
+	if c.running && !c.ended && c.mediaPos >= len(c.media) && !c.stalled {
+		switch {
+		case c.hangupEnd || c.opts.EndOfMedia == EndHangup && c.media != nil:
+			ev = append(ev, CallEvent{Kind: CallHungUp})
+			ev = c.Hangup(ev)
+		case c.opts.EndOfMedia == EndStall && c.media != nil:
+			c.stalled = true
+		}
+	}
+	return ev
+}
+
+// next returns up to n caller samples: media while it lasts, then silence
+// (policy silence, or no media yet), or nil when the media has ended under
+// the hangup or stall policies.
+func (c *Call) next(n int) ([]int16, bool) {
+	if c.mediaPos < len(c.media) {
+		return c.media[c.mediaPos:min(c.mediaPos+n, len(c.media))], true
+	}
+	if c.media != nil && (c.hangupEnd || c.opts.EndOfMedia != EndSilence) {
+		return nil, false
+	}
+	return c.silence[:min(n, len(c.silence))], false
+}

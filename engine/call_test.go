@@ -1,0 +1,236 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/media"
+	"github.com/recsim/recsim/media/mediatest"
+)
+
+func newCall(t testing.TB, eom engine.EndOfMedia, hp engine.HangupPolicy) *engine.Call {
+	t.Helper()
+	c, err := engine.NewCall(engine.CallOptions{Ops: engine.DefaultOptions(rate), EndOfMedia: eom, Hangup: hp})
+	require.NoError(t, err)
+	return c
+}
+
+func ended(ev []engine.CallEvent) []*engine.CallOp {
+	var out []*engine.CallOp
+	for _, e := range ev {
+		if e.Kind == engine.OpEnded {
+			out = append(out, e.Op)
+		}
+	}
+	return out
+}
+
+func runAll(c *engine.Call, frame int) []engine.CallEvent {
+	var ev []engine.CallEvent
+	for i := 0; c.Busy() && !c.Ended() && i < 1e6; i++ {
+		if c.Stalled() {
+			ev = c.Stall(ev)
+			continue
+		}
+		ev = c.Advance(frame, ev)
+	}
+	return ev
+}
+
+func TestQueuedOperationsRunInOrderOnOneContinuousStream(t *testing.T) {
+	c := newCall(t, engine.EndSilence, engine.HangupNotify)
+	talk := speech(t, "en_us_s160_01")
+	caller := media.Concat(media.Silence(beep+sec(0.5)), talk, media.Silence(sec(0.3)), digit(t, '#', 0.1), media.Silence(sec(12)))
+	require.NoError(t, c.SetMedia(caller, false))
+	first, _, err := c.Record("op1", request(t, `{"stopTones": ["#"], "maxRecordDurationInSeconds": 30}`), nil, nil)
+	require.NoError(t, err)
+	second, _, err := c.Record("op2", request(t, `{"initialSilenceTimeoutInSeconds": 1}`), nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, engine.Running, first.Status, "the first starts at once")
+	assert.Equal(t, engine.NotStarted, second.Status, "the second is queued")
+
+	ops := ended(runAll(c, 160))
+	require.Len(t, ops, 2)
+	assert.Equal(t, []string{"op1", "op2"}, []string{ops[0].ID, ops[1].ID})
+	assert.Equal(t, engine.OutStopTone, first.Outcome)
+	assert.Equal(t, engine.OutInitialSilence, second.Outcome)
+	assert.Equal(t, first.Op.End(), second.Op.Start(), "the second starts at the sample where the first ended")
+	assert.Equal(t, second.Op.Start()+int64(beep+sec(1)), second.Op.End())
+	assert.Equal(t, second.Op.End(), c.Position(), "an idle call consumes nothing")
+}
+
+func TestCancelMediaEndsTheRunningAndQueuedOperations(t *testing.T) {
+	c := newCall(t, engine.EndSilence, engine.HangupNotify)
+	a, _, _ := c.Record("a", request(t, `{"maxRecordDurationInSeconds": 30}`), nil, nil)
+	b, _, _ := c.Record("b", request(t, `{}`), nil, nil)
+	ev := c.Advance(sec(1), nil)
+	assert.Empty(t, ended(ev))
+	ops := ended(c.CancelMedia(nil))
+	require.Len(t, ops, 2)
+	for _, op := range []*engine.CallOp{a, b} {
+		assert.Equal(t, engine.OutCanceled, op.Outcome)
+		assert.Equal(t, engine.Failed, op.Status)
+	}
+	assert.False(t, c.Busy())
+	assert.EqualValues(t, sec(1), a.Op.End())
+	assert.Nil(t, b.Op, "the queued one never started")
+}
+
+func TestBargeInCancelsAndStartsAtOnce(t *testing.T) {
+	c := newCall(t, engine.EndSilence, engine.HangupNotify)
+	a, _, _ := c.Record("a", request(t, `{"maxRecordDurationInSeconds": 30}`), nil, nil)
+	c.Advance(sec(0.5), nil)
+	b, ev, err := c.Record("b", request(t, `{"bargeInAllowed": true}`), nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, engine.OutCanceled, a.Outcome)
+	assert.Equal(t, engine.Running, b.Status)
+	assert.EqualValues(t, sec(0.5), b.Op.Start())
+	require.Len(t, ended(ev), 1)
+}
+
+func TestHangupKeepsThePartialRecordingOrStaysSilent(t *testing.T) {
+	talk := speech(t, "en_gb_f2_s140_04")
+	for _, hp := range []engine.HangupPolicy{engine.HangupNotify, engine.HangupSilent} {
+		c := newCall(t, engine.EndSilence, hp)
+		require.NoError(t, c.SetMedia(media.Concat(media.Silence(beep), talk), false))
+		a, _, _ := c.Record("a", request(t, `{"maxRecordDurationInSeconds": 30}`), nil, nil)
+		b, _, _ := c.Record("b", request(t, `{}`), nil, nil)
+		c.Advance(beep+sec(2), nil)
+		ops := ended(c.Hangup(nil))
+		require.Len(t, ops, 2)
+		assert.True(t, c.Ended())
+		for _, op := range ops {
+			assert.Equal(t, engine.OutCallTerminated, op.Outcome)
+			assert.Equal(t, hp == engine.HangupSilent, op.Silent)
+		}
+		assert.Equal(t, sec(2), len(a.Op.Recording()), "the partial recording is kept")
+		assert.Nil(t, b.Op)
+		_, _, err := c.Record("c", request(t, `{}`), nil, nil)
+		assert.ErrorIs(t, err, engine.ErrCallEnded)
+	}
+}
+
+func TestEndOfMediaPolicies(t *testing.T) {
+	talk := speech(t, "en_us_s160_01")
+	caller := media.Concat(media.Silence(beep+sec(0.2)), talk)
+	for _, c := range []struct {
+		eom  engine.EndOfMedia
+		want engine.Outcome
+	}{
+		{engine.EndSilence, engine.OutMaxSilence},
+		{engine.EndHangup, engine.OutCallTerminated},
+		{engine.EndStall, engine.OutMediaReceive},
+	} {
+		t.Run("policy "+c.eom.String(), func(t *testing.T) {
+			call := newCall(t, c.eom, engine.HangupNotify)
+			require.NoError(t, call.SetMedia(caller, false))
+			op, _, _ := call.Record("a", request(t, `{"maxSilenceTimeoutInSeconds": 1, "maxRecordDurationInSeconds": 60}`), nil, nil)
+			runAll(call, 160)
+			assert.Equal(t, c.want, op.Outcome)
+			if c.eom != engine.EndSilence {
+				assert.EqualValues(t, len(caller), op.Op.End(), "it ends where the media ends")
+				assert.Equal(t, len(caller)-beep, len(op.Op.Recording()))
+			}
+		})
+	}
+}
+
+func TestNewMediaReplacesTheStreamFromTheNextFrame(t *testing.T) {
+	c := newCall(t, engine.EndSilence, engine.HangupNotify)
+	op, _, _ := c.Record("a", request(t, `{"stopTones": ["5"], "maxRecordDurationInSeconds": 30}`), nil, nil)
+	c.Advance(beep+sec(1), nil) // silence: no media yet
+	require.NoError(t, c.SetMedia(media.Concat(digit(t, '5', 0.1), media.Silence(sec(1))), false))
+	runAll(c, 160)
+	assert.Equal(t, engine.OutStopTone, op.Outcome)
+	assert.InDelta(t, sec(1), len(op.Op.Recording()), float64(sec(0.005)), "the new media starts right after the frames already consumed")
+}
+
+func TestTheCallIsChunkingInvariantAndDoesNotAllocate(t *testing.T) {
+	talk := speech(t, "en_us_s160_01", "en_gb_f2_s140_04")
+	caller := media.Concat(media.Silence(beep+sec(0.3)), talk, digit(t, '#', 0.08), media.Silence(sec(2)), talk, media.Silence(sec(3)))
+	type result struct {
+		Outcomes []engine.Outcome
+		Ends     []int64
+		Lens     []int
+	}
+	mediatest.RequireChunkingInvariant(t, caller, func(feed func(func(int64, []int16))) result {
+		c := newCall(t, engine.EndStall, engine.HangupNotify)
+		require.NoError(t, c.SetMedia(caller, false))
+		c.Record("a", request(t, `{"stopTones": ["#"], "maxRecordDurationInSeconds": 30}`), nil, nil)
+		c.Record("b", request(t, `{"maxSilenceTimeoutInSeconds": 1, "maxRecordDurationInSeconds": 30}`), nil, nil)
+		var ev []engine.CallEvent
+		feed(func(_ int64, chunk []int16) { ev = c.Advance(len(chunk), ev) })
+		ev = runAll(c, 160)
+		var r result
+		for _, op := range c.History() {
+			r.Outcomes = append(r.Outcomes, op.Outcome)
+			r.Ends = append(r.Ends, op.Op.End())
+			r.Lens = append(r.Lens, len(op.Op.Recording()))
+		}
+		return r
+	})
+
+	c := newCall(t, engine.EndSilence, engine.HangupNotify)
+	c.Record("a", request(t, `{"maxRecordDurationInSeconds": 120, "initialSilenceTimeoutInSeconds": 120}`), nil, nil)
+	require.NoError(t, c.SetMedia(media.Noise(media.White, 1, sec(100), -40), false))
+	ev := make([]engine.CallEvent, 0, 8)
+	for range 100 {
+		ev = c.Advance(160, ev[:0])
+	}
+	allocs := testing.AllocsPerRun(1000, func() { ev = c.Advance(160, ev[:0]) })
+	assert.Zero(t, allocs)
+}
+
+// TestRealtimeAndFastGiveIdenticalResults runs the same calls on a fast
+// runner and on a realtime runner under synctest's fake clock.
+func TestRealtimeAndFastGiveIdenticalResults(t *testing.T) {
+	talk := speech(t, "en_us_s160_01")
+	caller := media.Concat(media.Silence(beep+sec(0.5)), talk, media.Silence(sec(0.4)), digit(t, '#', 0.1), media.Silence(sec(1)))
+	type out struct {
+		Outcome engine.Outcome
+		End     int64
+		Rec     []int16
+		Events  []engine.Event
+	}
+	run := func(mode engine.Mode) out {
+		var got out
+		done := make(chan struct{})
+		r := engine.NewRunner(engine.RunnerOptions{Mode: mode, OnEvent: func(rc *engine.RunCall, ev engine.CallEvent) {
+			if ev.Kind == engine.OpEnded {
+				got = out{ev.Op.Outcome, ev.Op.Op.End(), append([]int16(nil), ev.Op.Op.Recording()...), append([]engine.Event(nil), ev.Op.Op.Timeline()...)}
+				close(done)
+			}
+		}})
+		c := newCall(t, engine.EndSilence, engine.HangupNotify)
+		rc := r.Add("call", c)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() { _ = r.Run(ctx) }()
+		rc.Do(func(c *engine.Call, ev []engine.CallEvent) []engine.CallEvent {
+			require.NoError(t, c.SetMedia(caller, false))
+			_, ev, err := c.Record("op", request(t, `{"stopTones": ["#"], "maxRecordDurationInSeconds": 30}`), nil, ev)
+			require.NoError(t, err)
+			return ev
+		})
+		<-done
+		return got
+	}
+	fast := run(engine.Fast)
+	var real out
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		real = run(engine.Realtime)
+		elapsed := time.Since(start)
+		// The operation lasted End samples of caller audio: realtime took
+		// that long on the fake clock (to within a frame).
+		assert.InDelta(t, float64(rate.D(real.End)), float64(elapsed), float64(40*time.Millisecond))
+	})
+	assert.Equal(t, engine.OutStopTone, fast.Outcome)
+	assert.Equal(t, fast, real)
+}

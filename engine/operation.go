@@ -1,0 +1,567 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/recsim/recsim/dtmf"
+	"github.com/recsim/recsim/media"
+	"github.com/recsim/recsim/vad"
+)
+
+// BeepConfig describes the beep injected on the outbound stream (SPEC §3).
+type BeepConfig struct {
+	Hz       float64       // 1000 Hz (sim)
+	Duration time.Duration // 400 ms (sim)
+	Level    float64       // −10 dBFS (sim)
+	Ramp     time.Duration // 5 ms raised-cosine ramps (sim)
+	Echo     bool          // leak an echo of the beep into the caller stream (off by default)
+	EchoGain float64       // echo level relative to the beep, dB (−30, sim)
+}
+
+// DefaultBeep returns SPEC §3's beep.
+func DefaultBeep() BeepConfig {
+	return BeepConfig{Hz: 1000, Duration: 400 * time.Millisecond, Level: -10, Ramp: 5 * time.Millisecond, EchoGain: -30}
+}
+
+// Options are the simulation's switches for one operation (SPEC §3, §6).
+type Options struct {
+	Rate                  media.SampleRate // the caller stream's rate
+	Beep                  BeepConfig
+	StopTonesDuringPrompt bool          // stop tones end the operation during prompt and beep (default on)
+	IncludeStopTone       bool          // keep the stop tone in the recording (default off: cut at its onset)
+	TrimSilence           bool          // cut leading and trailing silence to TrimMargin around the speech
+	TrimMargin            time.Duration // 200 ms (sim)
+	// Fault makes the operation fail with this outcome (playPromptFailed at
+	// its start, playBeepFailed at the beep, unspecifiedError at listen
+	// start), to test a bot's error paths. OutcomeNone: no fault.
+	Fault Outcome
+	DTMF  *dtmf.Config // nil: dtmf.DefaultConfig(Rate)
+	VAD   *vad.Config  // nil: vad.DefaultConfig(Rate)
+}
+
+// DefaultOptions returns the defaults for a caller stream at rate.
+func DefaultOptions(rate media.SampleRate) Options {
+	return Options{Rate: rate, Beep: DefaultBeep(), StopTonesDuringPrompt: true, TrimMargin: 200 * time.Millisecond}
+}
+
+// PromptRate is the only rate a prompt may have (SPEC §1, doc).
+const PromptRate media.SampleRate = 16000
+
+// block is the most samples handed to the detectors at once. Decisions do
+// not depend on it (every timer is evaluated at its exact sample); it bounds
+// how far past the end point the detectors run and the recording buffer's
+// slack.
+const block = 2048
+
+// eventsCap sizes the timeline so that typical operations never grow it
+// (zero allocations per frame); a longer timeline grows amortised.
+const eventsCap = 64
+
+// Operation is one recordResponse operation on a caller stream: a
+// synchronous state machine fed caller samples in order. It reads no clock
+// and starts no goroutine. Not safe for concurrent use.
+type Operation struct {
+	play bool // a playPrompt operation: the prompt, then done
+	req  RecordRequest
+	opts Options
+	rate media.SampleRate
+
+	start, promptEnd, beepEnd, listen int64 // stream sample indices; listen = L
+	pos                               int64 // samples consumed (stream index of the next sample)
+
+	stopTones                   [16]byte
+	nStop                       int
+	initialAt, maxRecAt, maxSil int64 // deadlines; maxSil < 0: disarmed
+	silence                     int64 // T_m in samples
+	marks                       []mark
+	nextMark                    int
+
+	listened    bool  // listen start reached
+	confirmed   bool  // speech confirmed in listen
+	inSpeech    bool  // the VAD's state, tracked from its events
+	firstSpeech int64 // first speech sample counted in listen
+	lastEnd     int64 // end of the last speech (one past its last sample)
+
+	det  *dtmf.Detector
+	vd   *vad.Detector
+	dEv  []dtmf.Event
+	vEv  []vad.Event
+	echo []int16 // beep echo at the caller rate, aligned to promptEnd
+	tmp  []int16 // scratch block for mixing the echo
+
+	rec      []int16 // caller samples from L on
+	outbound []int16
+
+	timeline []Event
+	done     bool
+	outcome  Outcome
+	end      int64 // stream index where the operation ended
+	recFrom  int64 // recording range [recFrom, recTo) in stream samples
+	recTo    int64
+	stopTone byte
+}
+
+// mark is a scheduled point on the operation's own clock: a phase change or
+// an injected fault.
+type mark struct {
+	at   int64
+	kind EventKind
+}
+
+// NewOperation prepares req to run on a caller stream from stream sample
+// start. prompt is the loaded prompt (see LoadPrompt), or nil when the
+// request has none. Errors are misuse (invalid options), never outcomes.
+func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start int64) (*Operation, error) {
+	if err := opts.Rate.Validate(); err != nil {
+		return nil, fmt.Errorf("engine: Options.Rate: %w", err)
+	}
+	r := opts.Rate
+	op := &Operation{req: req, opts: opts, rate: r, start: start, pos: start, maxSil: -1,
+		silence: r.Seconds(req.MaxSilenceTimeoutInSeconds), timeline: make([]Event, 0, eventsCap)}
+	for _, d := range req.StopTones {
+		if op.nStop < len(op.stopTones) {
+			op.stopTones[op.nStop] = d
+			op.nStop++
+		}
+	}
+	dc := dtmf.DefaultConfig(int(r))
+	if opts.DTMF != nil {
+		dc = *opts.DTMF
+	}
+	vc := vad.DefaultConfig(int(r))
+	if opts.VAD != nil {
+		vc = *opts.VAD
+	}
+	var err error
+	if op.det, err = dtmf.New(dc); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	if op.vd, err = vad.New(vc); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	op.dEv = make([]dtmf.Event, 0, 16)
+	op.vEv = make([]vad.Event, 0, 16)
+
+	op.add(Event{Kind: EvStart, Sample: start})
+	// Failures known before any audio: the prompt, an injected fault.
+	if prompt != nil && prompt.Outcome != OutcomeNone {
+		op.finish(prompt.Outcome, start, start)
+		return op, nil
+	}
+	if opts.Fault == OutPromptFailed || opts.Fault == OutPromptBadFormat || opts.Fault == OutPromptDownload {
+		op.finish(opts.Fault, start, start)
+		return op, nil
+	}
+
+	var promptOut []int16
+	if prompt != nil {
+		promptOut = media.Resample(prompt.PCM, PromptRate, r)
+	}
+	op.promptEnd = start + int64(len(promptOut))
+	beepOK := opts.Beep.Hz > 0 && opts.Beep.Hz < float64(r)/2 && opts.Beep.Duration > 0 && opts.Fault != OutBeepFailed
+	var beep []int16
+	if req.PlayBeep && beepOK {
+		b := opts.Beep
+		beep = media.Tone(r, int(r.N(b.Duration)), media.ToneSpec{Hz: b.Hz, Level: b.Level, Ramp: int(r.N(b.Ramp))})
+		if b.Echo {
+			op.echo = append([]int16(nil), beep...)
+			media.Gain(op.echo, b.EchoGain)
+			op.tmp = make([]int16, block)
+		}
+	}
+	op.beepEnd = op.promptEnd + int64(len(beep))
+	op.listen = op.beepEnd
+	op.outbound = media.Concat(promptOut, beep)
+
+	if prompt != nil {
+		op.marks = append(op.marks, mark{start, EvPromptStart}, mark{op.promptEnd, EvPromptEnd})
+	}
+	if req.PlayBeep {
+		if !beepOK {
+			op.marks = append(op.marks, mark{op.promptEnd, evBeepFault})
+		} else {
+			op.marks = append(op.marks, mark{op.promptEnd, EvBeepStart}, mark{op.beepEnd, EvBeepEnd})
+		}
+	}
+	op.marks = append(op.marks, mark{op.listen, EvListenStart})
+	if opts.Fault == OutUnspecified {
+		op.marks = append(op.marks, mark{op.listen, evFault})
+	}
+	op.initialAt = op.listen + r.Seconds(req.InitialSilenceTimeoutInSeconds)
+	op.maxRecAt = op.listen + r.Seconds(req.MaxRecordDurationInSeconds)
+	op.rec = make([]int16, 0, r.Seconds(req.MaxRecordDurationInSeconds)+block)
+	op.firstSpeech, op.lastEnd = -1, -1
+	op.fireMarks(start, true) // prompt start, or listen start at once
+	return op, nil
+}
+
+// NewPlayPrompt prepares a playPrompt operation from stream sample start:
+// it plays the prompt (or fails as loading it did) and ends with the
+// prompt-played row; the caller's audio only advances its clock.
+func NewPlayPrompt(prompt *PromptAudio, opts Options, start int64) (*Operation, error) {
+	if err := opts.Rate.Validate(); err != nil {
+		return nil, fmt.Errorf("engine: Options.Rate: %w", err)
+	}
+	op := &Operation{play: true, opts: opts, rate: opts.Rate, start: start, pos: start, maxSil: -1,
+		timeline: make([]Event, 0, 8), firstSpeech: -1, lastEnd: -1}
+	op.add(Event{Kind: EvStart, Sample: start})
+	if prompt == nil || prompt.Outcome != OutcomeNone {
+		o := OutPromptFailed
+		if prompt != nil {
+			o = prompt.Outcome
+		}
+		op.finish(o, start, start)
+		return op, nil
+	}
+	pcm := media.Resample(prompt.PCM, PromptRate, opts.Rate)
+	op.outbound = pcm
+	op.promptEnd = start + int64(len(pcm))
+	op.beepEnd, op.listen = op.promptEnd, op.promptEnd
+	op.marks = []mark{{start, EvPromptStart}, {op.promptEnd, EvPromptEnd}}
+	op.fireMarks(start, true)
+	return op, nil
+}
+
+// IsPlayPrompt reports whether op is a playPrompt operation.
+func (op *Operation) IsPlayPrompt() bool { return op.play }
+
+// Process feeds the next caller samples (starting at stream index
+// Position()) and returns how many of them the operation consumed: all of
+// them, unless it ended inside pcm, in which case the rest belongs to
+// whatever follows on the stream. It does not allocate in steady state and
+// does not retain pcm.
+func (op *Operation) Process(pcm []int16) int {
+	from := op.pos
+	if op.play && len(pcm) > 0 && !op.done {
+		op.pos += int64(len(pcm))
+		op.fireMarks(op.pos, true)
+	}
+	for len(pcm) > 0 && !op.done {
+		n := min(len(pcm), block)
+		blk := pcm[:n]
+		p, e := op.pos, op.pos+int64(n)
+		if op.echo != nil && e > op.promptEnd && p < op.beepEnd {
+			blk = op.tmp[:n]
+			copy(blk, pcm[:n])
+			media.Mix(blk, op.echo, int(op.promptEnd-p))
+		}
+		if e > op.listen {
+			skip := max(op.listen-p, 0)
+			op.rec = append(op.rec, blk[skip:]...)
+		}
+		op.dEv = op.det.Process(op.dEv[:0], blk)
+		op.vEv = op.vd.Process(op.vEv[:0], blk)
+		op.pos = e
+		op.handle(p, e)
+		pcm = pcm[n:]
+	}
+	if op.done {
+		return int(op.end - from)
+	}
+	return int(op.pos - from)
+}
+
+// handle applies the detectors' events of the block [p, e) in sample order,
+// with the marks and deadlines that fall among them.
+func (op *Operation) handle(p, e int64) {
+	vi, di := 0, 0
+	for !op.done {
+		// Next detector event: VAD before DTMF at the same sample (speech
+		// state first; a stop tone then still wins over any timer).
+		var at int64 = math.MaxInt64
+		useVAD := false
+		if vi < len(op.vEv) {
+			at, useVAD = op.vEv[vi].At, true
+		}
+		if di < len(op.dEv) && op.dEv[di].At < at {
+			at, useVAD = op.dEv[di].At, false
+		}
+		if at == math.MaxInt64 {
+			break
+		}
+		// Marks at or before the event, deadlines strictly before it: an
+		// event at a deadline's sample (speech confirmed "by then") counts.
+		if op.fireMarks(at, true) || op.fireDeadlines(at, false) {
+			return
+		}
+		if useVAD {
+			op.onSpeech(op.vEv[vi])
+			vi++
+		} else {
+			op.onDigit(op.dEv[di])
+			di++
+		}
+	}
+	if !op.done {
+		if !op.fireMarks(e, true) {
+			op.fireDeadlines(e, true)
+		}
+	}
+}
+
+// fireMarks fires the scheduled marks up to t; true if the operation ended.
+func (op *Operation) fireMarks(t int64, inclusive bool) bool {
+	for op.nextMark < len(op.marks) && !op.done {
+		m := op.marks[op.nextMark]
+		if m.at > t || (!inclusive && m.at == t) {
+			break
+		}
+		op.nextMark++
+		switch m.kind {
+		case evBeepFault:
+			op.nextMark = len(op.marks) // marks after a fault are not reached
+			op.finish(OutBeepFailed, m.at, m.at)
+		case evFault:
+			op.nextMark = len(op.marks)
+			op.finish(op.opts.Fault, m.at, m.at)
+		case EvPromptEnd:
+			op.add(Event{Kind: EvPromptEnd, Sample: m.at})
+			if op.play {
+				op.finish(OutPromptPlayed, m.at, m.at)
+			}
+		case EvListenStart:
+			op.listened = true
+			op.add(Event{Kind: EvListenStart, Sample: m.at})
+			if op.inSpeech { // the caller is already talking as recording starts
+				op.confirm(m.at, m.at)
+			}
+		default:
+			op.add(Event{Kind: m.kind, Sample: m.at})
+		}
+	}
+	return op.done
+}
+
+// fireDeadlines fires the earliest timer due before t (or at t if
+// inclusive); on a tie the order of SPEC §3 applies. True if it ended.
+func (op *Operation) fireDeadlines(t int64, inclusive bool) bool {
+	if !op.listened {
+		return false
+	}
+	due := func(d int64) bool { return d >= 0 && (d < t || (inclusive && d == t)) }
+	best, which := int64(math.MaxInt64), OutcomeNone
+	// Candidates in tie-break order; strict < keeps the earlier in the list.
+	if !op.confirmed && due(op.initialAt) && op.initialAt < best {
+		best, which = op.initialAt, OutInitialSilence
+	}
+	if op.confirmed && !op.inSpeech && due(op.maxSil) && op.maxSil < best {
+		best, which = op.maxSil, OutMaxSilence
+	}
+	if due(op.maxRecAt) && op.maxRecAt < best {
+		best, which = op.maxRecAt, OutMaxRecordDuration
+	}
+	if which == OutcomeNone {
+		return false
+	}
+	op.finish(which, best, best)
+	return true
+}
+
+func (op *Operation) onSpeech(ev vad.Event) {
+	switch ev.Kind {
+	case vad.SpeechStart:
+		op.inSpeech = true
+		if ev.At < op.listen {
+			op.add(Event{Kind: EvSpeechStart, Sample: ev.Sample, At: ev.At, Detail: detailBeforeListen})
+			return
+		}
+		op.add(Event{Kind: EvSpeechStart, Sample: ev.Sample, At: ev.At})
+		op.confirm(max(ev.Sample, op.listen), ev.At)
+		if op.maxSil >= 0 {
+			op.add(Event{Kind: EvTimerDisarmed, Sample: ev.At, Detail: detailMaxSilence})
+			op.maxSil = -1
+		}
+	case vad.SpeechEnd:
+		op.inSpeech = false
+		if ev.At < op.listen {
+			op.add(Event{Kind: EvSpeechEnd, Sample: ev.Sample, At: ev.At, Detail: detailBeforeListen})
+			return
+		}
+		op.add(Event{Kind: EvSpeechEnd, Sample: ev.Sample, At: ev.At})
+		if op.confirmed {
+			op.lastEnd = max(ev.Sample, op.listen)
+			// A VAD's end comes after its hangover, far less than the 1 s
+			// minimum T_m; max() only guards against a deadline in the past.
+			op.maxSil = max(op.lastEnd+op.silence, ev.At)
+			op.add(Event{Kind: EvTimerArmed, Sample: ev.At, Deadline: op.maxSil, Detail: detailMaxSilence})
+		}
+	}
+}
+
+// confirm records that speech is confirmed in listen (first time only).
+func (op *Operation) confirm(speech, at int64) {
+	if op.confirmed {
+		return
+	}
+	op.confirmed = true
+	op.firstSpeech = speech
+	op.add(Event{Kind: EvTimerDisarmed, Sample: at, Detail: detailInitialSilence})
+}
+
+func (op *Operation) isStopTone(d byte) bool {
+	return bytes.IndexByte(op.stopTones[:op.nStop], d) >= 0
+}
+
+func (op *Operation) onDigit(ev dtmf.Event) {
+	if ev.Kind != dtmf.KeyDown {
+		return
+	}
+	stop := op.isStopTone(ev.Digit)
+	early := ev.At < op.listen
+	switch {
+	case stop && (!early || op.opts.StopTonesDuringPrompt):
+		op.add(Event{Kind: EvDigit, Sample: ev.Onset, At: ev.At, Digit: ev.Digit, Detail: detailStopTone})
+		op.stopTone = ev.Digit
+		cut := ev.At
+		if !op.opts.IncludeStopTone {
+			cut = ev.Onset
+		}
+		op.finish(OutStopTone, ev.At, cut)
+	case stop:
+		op.add(Event{Kind: EvDigit, Sample: ev.Onset, At: ev.At, Digit: ev.Digit, Detail: detailIgnoredEarly})
+	default:
+		op.add(Event{Kind: EvDigit, Sample: ev.Onset, At: ev.At, Digit: ev.Digit, Detail: detailNotStopTone})
+	}
+}
+
+// finish ends the operation at stream sample t with outcome o; cut is where
+// the recording ends (≤ t).
+func (op *Operation) finish(o Outcome, t, cut int64) {
+	if op.done {
+		return
+	}
+	op.fireMarks(t, true) // phase marks up to the end belong to the timeline
+	op.done, op.outcome, op.end = true, o, t
+	op.recFrom, op.recTo = op.listen, op.listen
+	if p := results[o].Recording; p == WithRecording || p == PartialRecording {
+		// Before listen start nothing was recorded: [L, L) — an empty
+		// recording, as a stop tone during the prompt gives.
+		op.recTo = min(max(cut, op.listen), op.listen+int64(len(op.rec)))
+	}
+	if op.opts.TrimSilence && op.firstSpeech >= 0 && op.recTo > op.recFrom {
+		m := op.rate.N(op.opts.TrimMargin)
+		op.recFrom = max(op.recFrom, op.firstSpeech-m)
+		if !op.inSpeech && op.lastEnd >= 0 {
+			op.recTo = min(op.recTo, op.lastEnd+m)
+		}
+		op.recTo = max(op.recTo, op.recFrom)
+	}
+	op.add(Event{Kind: EvCompleted, Sample: t, Outcome: o, Digit: op.stopTone})
+}
+
+// Cancel ends a running operation with operationCanceled (SPEC §5) at the
+// current position. It does nothing once the operation has ended.
+func (op *Operation) Cancel() { op.finish(OutCanceled, op.pos, op.pos) }
+
+// Hangup ends the operation because the call ended (the hang-up row,
+// SPEC §10): the partial recording is kept.
+func (op *Operation) Hangup() { op.finish(OutCallTerminated, op.pos, op.pos) }
+
+// Stall ends the operation with mediaReceiveTimeout: the caller stream
+// stopped delivering frames (end-of-media policy stall, SPEC §5). The
+// stream's clock stops with its frames, so no other timer can fire first.
+func (op *Operation) Stall() { op.finish(OutMediaReceive, op.pos, op.pos) }
+
+// Done reports whether the operation has ended.
+func (op *Operation) Done() bool { return op.done }
+
+// Position returns the stream index of the next sample Process expects.
+func (op *Operation) Position() int64 {
+	if op.done {
+		return op.end
+	}
+	return op.pos
+}
+
+// Outcome returns the row of the results table the operation ended with
+// (OutcomeNone while running).
+func (op *Operation) Outcome() Outcome { return op.outcome }
+
+// Result returns the results-table row of the ended operation.
+func (op *Operation) Result() Result { return results[op.outcome] }
+
+// End returns the stream sample at which the operation ended.
+func (op *Operation) End() int64 { return op.end }
+
+// Start returns the stream sample at which the operation started.
+func (op *Operation) Start() int64 { return op.start }
+
+// ListenStart returns L, the stream sample where recording starts.
+func (op *Operation) ListenStart() int64 { return op.listen }
+
+// Deadlines returns the stream samples at which initialSilence and
+// maxRecordDuration fire (or would have fired) and T_m in samples; all are
+// meaningful only for an operation that reached listen start.
+func (op *Operation) Deadlines() (initialSilence, maxRecord, maxSilence int64) {
+	return op.initialAt, op.maxRecAt, op.silence
+}
+
+// Listened reports whether the operation reached listen start.
+func (op *Operation) Listened() bool {
+	return op.listened
+}
+
+// StopTone returns the stop tone that ended the operation, or 0.
+func (op *Operation) StopTone() byte { return op.stopTone }
+
+// HasRecording reports whether the result offers a recording (SPEC §4): the
+// rows with a recording always do (possibly of 0 samples, e.g. a stop tone
+// during the prompt); the partial rows only if anything was recorded.
+func (op *Operation) HasRecording() bool {
+	switch results[op.outcome].Recording {
+	case WithRecording:
+		return op.done
+	case PartialRecording:
+		return op.recTo > op.recFrom
+	}
+	return false
+}
+
+// Recording returns the recorded caller samples (nil if HasRecording is
+// false). The slice aliases the operation's buffer: copy it to keep it
+// beyond the operation.
+func (op *Operation) Recording() []int16 {
+	if !op.HasRecording() {
+		return nil
+	}
+	return op.rec[op.recFrom-op.listen : op.recTo-op.listen]
+}
+
+// RecordingSoFar returns what has been recorded up to now (for
+// streamWhileRecording); it aliases the operation's buffer.
+func (op *Operation) RecordingSoFar() []int16 {
+	if op.done {
+		if r := op.Recording(); r != nil {
+			return r
+		}
+		return op.rec[:0]
+	}
+	return op.rec[:min(int64(len(op.rec)), max(op.pos-op.listen, 0))]
+}
+
+// RecordingRange returns the stream samples [from, to) the recording holds.
+func (op *Operation) RecordingRange() (from, to int64) { return op.recFrom, op.recTo }
+
+// Outbound returns the outbound audio the operation played (the prompt at
+// the caller rate, then the beep).
+func (op *Operation) Outbound() []int16 { return op.outbound }
+
+// Timeline returns the operation's events in sample order. The slice
+// aliases the operation's; copy it to keep it.
+func (op *Operation) Timeline() []Event { return op.timeline }
+
+// Rate returns the caller stream's rate.
+func (op *Operation) Rate() media.SampleRate { return op.rate }
+
+// Request returns the request the operation runs.
+func (op *Operation) Request() RecordRequest { return op.req }
+
+func (op *Operation) add(e Event) {
+	if e.At == 0 {
+		e.At = e.Sample
+	}
+	op.timeline = append(op.timeline, e)
+}

@@ -1,0 +1,361 @@
+package engine_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/fixtures"
+	"github.com/recsim/recsim/media"
+	"github.com/recsim/recsim/media/mediatest"
+)
+
+const rate = media.SampleRate(8000)
+
+func sec(s float64) int { return int(s * float64(rate)) }
+
+func speech(t testing.TB, names ...string) []int16 {
+	t.Helper()
+	var parts [][]int16
+	for _, n := range names {
+		c, err := fixtures.SpeechClip(n, int(rate))
+		require.NoError(t, err)
+		parts = append(parts, c.PCM)
+	}
+	return media.Concat(parts...)
+}
+
+func digit(t testing.TB, d byte, seconds float64) []int16 {
+	t.Helper()
+	pcm, err := media.DTMF(rate, sec(seconds), media.DTMFSpec{Digit: d, Level: -10, Ramp: 16})
+	require.NoError(t, err)
+	return pcm
+}
+
+func request(t testing.TB, body string) engine.RecordRequest {
+	t.Helper()
+	req, err := engine.ParseRecordRequest([]byte(body), false)
+	require.NoError(t, err)
+	return req
+}
+
+func runOp(t testing.TB, req engine.RecordRequest, prompt *engine.PromptAudio, opts engine.Options, caller []int16, frame int, eom engine.EndOfMedia) *engine.Operation {
+	t.Helper()
+	op, err := engine.NewOperation(req, prompt, opts, 0)
+	require.NoError(t, err)
+	engine.Run(op, caller, frame, eom)
+	require.True(t, op.Done())
+	return op
+}
+
+func find(op *engine.Operation, kind engine.EventKind) []engine.Event {
+	var out []engine.Event
+	for _, e := range op.Timeline() {
+		if e.Kind == kind {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+const beep = 3200 // 400 ms at 8 kHz
+
+func TestASilentCallerEndsWithInitialSilenceTimeoutNotAnEmptyRecording(t *testing.T) {
+	op := runOp(t, request(t, `{}`), nil, engine.DefaultOptions(rate), media.Silence(sec(20)), 0, engine.EndSilence)
+	r := op.Result()
+	assert.Equal(t, engine.InitialSilenceTimeout, r.Reason, "tie at L+5 s: initialSilence beats maxRecordDuration")
+	assert.Equal(t, engine.Failed, r.Status)
+	assert.Equal(t, [2]int{400, 8510}, [2]int{r.Code, r.Subcode})
+	assert.EqualValues(t, beep, op.ListenStart(), "listen starts after the 400 ms beep")
+	assert.EqualValues(t, beep+sec(5), op.End())
+	assert.False(t, op.HasRecording())
+	assert.Nil(t, op.Recording())
+}
+
+func TestMaxRecordDurationCutsTheRecordingExactlyToTheSample(t *testing.T) {
+	talk := speech(t, "en_gb_f2_s140_04", "en_us_f3_s150_02", "en_m7_s170_03") // ~13.7 s without a long pause
+	caller := media.Concat(media.Silence(beep+sec(0.5)), talk)
+	for _, d := range []int{1, 3, 7} {
+		t.Run(fmt.Sprintf("a %d s cap gives exactly %d samples", d, d*int(rate)), func(t *testing.T) {
+			op := runOp(t, request(t, fmt.Sprintf(`{"maxRecordDurationInSeconds": %d, "maxSilenceTimeoutInSeconds": 5}`, d)), nil, engine.DefaultOptions(rate), caller, 0, engine.EndSilence)
+			r := op.Result()
+			assert.Equal(t, engine.MaxRecordDurationReached, r.Reason)
+			assert.Equal(t, [3]any{engine.Completed, 200, 8515}, [3]any{r.Status, r.Code, r.Subcode})
+			rec := op.Recording()
+			require.Len(t, rec, d*int(rate))
+			assert.Equal(t, caller[beep:beep+d*int(rate)], rec, "the recording is the caller's audio from listen start")
+		})
+	}
+}
+
+func TestAStopToneEndsTheRecordingAtItsOnset(t *testing.T) {
+	talk := speech(t, "en_us_s160_01")
+	onset := beep + sec(0.7) + len(talk) + sec(0.5)
+	caller := media.Concat(media.Silence(beep+sec(0.7)), talk, media.Silence(sec(0.5)), digit(t, '#', 0.1), media.Silence(sec(3)))
+	req := request(t, `{"stopTones": ["#"], "maxRecordDurationInSeconds": 30}`)
+
+	op := runOp(t, req, nil, engine.DefaultOptions(rate), caller, 0, engine.EndSilence)
+	r := op.Result()
+	require.Equal(t, engine.StopToneDetected, r.Reason)
+	assert.Equal(t, [3]any{engine.Completed, 200, 8514}, [3]any{r.Status, r.Code, r.Subcode})
+	assert.Equal(t, byte('#'), op.StopTone())
+	rec := op.Recording()
+	assert.InDelta(t, onset-beep, len(rec), float64(sec(0.005)), "cut within 5 ms of the tone's onset")
+	assert.Equal(t, caller[beep:beep+len(rec)], rec)
+	assert.LessOrEqual(t, op.End()-int64(onset), int64(sec(0.060)), "reported within 60 ms of the onset")
+
+	opts := engine.DefaultOptions(rate)
+	opts.IncludeStopTone = true
+	op2 := runOp(t, req, nil, opts, caller, 0, engine.EndSilence)
+	assert.EqualValues(t, op2.End()-int64(beep), len(op2.Recording()), "includeStopTone keeps the tone up to its detection")
+	assert.Greater(t, len(op2.Recording()), len(rec))
+}
+
+func TestDigitsThatAreNotStopTonesAreRecordedAsAudio(t *testing.T) {
+	caller := media.Concat(media.Silence(beep+sec(0.5)), speech(t, "en_us_s160_01"), digit(t, '5', 0.1), media.Silence(sec(0.3)), digit(t, '#', 0.1), media.Silence(sec(2)))
+	op := runOp(t, request(t, `{"stopTones": ["#"], "maxRecordDurationInSeconds": 30}`), nil, engine.DefaultOptions(rate), caller, 0, engine.EndSilence)
+	assert.Equal(t, engine.StopToneDetected, op.Result().Reason)
+	digits := find(op, engine.EvDigit)
+	require.Len(t, digits, 2)
+	assert.Equal(t, byte('5'), digits[0].Digit)
+	assert.Less(t, digits[0].Sample, op.End())
+}
+
+func TestMaxSilenceIsMeasuredFromTheEndOfTheLastSpeech(t *testing.T) {
+	talk := speech(t, "en_gb_f2_s140_04")
+	start := beep + sec(1)
+	caller := media.Concat(media.Silence(start), talk, media.Silence(sec(10)))
+	op := runOp(t, request(t, `{"maxSilenceTimeoutInSeconds": 2, "maxRecordDurationInSeconds": 60}`), nil, engine.DefaultOptions(rate), caller, 0, engine.EndSilence)
+	r := op.Result()
+	require.Equal(t, engine.MaxSilenceTimeout, r.Reason)
+	assert.Equal(t, [3]any{engine.Completed, 200, 8509}, [3]any{r.Status, r.Code, r.Subcode})
+	ends := find(op, engine.EvSpeechEnd)
+	require.NotEmpty(t, ends)
+	e := ends[len(ends)-1].Sample
+	assert.InDelta(t, start+len(talk), e, float64(sec(0.05)), "speech end within 50 ms of the truth")
+	assert.Equal(t, e+int64(sec(2)), op.End(), "fires at E + T_m exactly")
+	assert.EqualValues(t, e+int64(sec(2))-int64(beep), len(op.Recording()), "the trailing silence is kept")
+}
+
+func TestTrimSilenceKeeps200msAroundTheSpeech(t *testing.T) {
+	talk := speech(t, "en_gb_f2_s140_04")
+	start := beep + sec(2)
+	caller := media.Concat(media.Silence(start), talk, media.Silence(sec(10)))
+	opts := engine.DefaultOptions(rate)
+	opts.TrimSilence = true
+	op := runOp(t, request(t, `{"maxSilenceTimeoutInSeconds": 3, "maxRecordDurationInSeconds": 60}`), nil, opts, caller, 0, engine.EndSilence)
+	require.Equal(t, engine.MaxSilenceTimeout, op.Result().Reason)
+	from, to := op.RecordingRange()
+	assert.InDelta(t, start-sec(0.2), from, float64(sec(0.1)))
+	assert.InDelta(t, start+len(talk)+sec(0.2), to, float64(sec(0.05)))
+	assert.EqualValues(t, to-from, len(op.Recording()))
+}
+
+func TestAStopToneDuringThePromptGivesAnEmptyRecording(t *testing.T) {
+	prompt := &engine.PromptAudio{PCM: media.Tone(16000, 32000, media.ToneSpec{Hz: 440, Level: -20})} // 2 s at 16 kHz
+	caller := media.Concat(media.Silence(sec(0.5)), digit(t, '#', 0.1), media.Silence(sec(10)))
+	req := request(t, `{"stopTones": ["#"], "prompts": [{"mediaInfo": {"uri": "p.wav"}}]}`)
+	op := runOp(t, req, prompt, engine.DefaultOptions(rate), caller, 0, engine.EndSilence)
+	assert.Equal(t, engine.StopToneDetected, op.Result().Reason)
+	assert.True(t, op.HasRecording())
+	assert.NotNil(t, op.Recording())
+	assert.Empty(t, op.Recording())
+	assert.Less(t, op.End(), int64(sec(2)), "it ends during the prompt")
+
+	opts := engine.DefaultOptions(rate)
+	opts.StopTonesDuringPrompt = false
+	op2 := runOp(t, req, prompt, opts, caller, 0, engine.EndSilence)
+	assert.Equal(t, engine.InitialSilenceTimeout, op2.Result().Reason, "with the switch off the early tone is ignored")
+	assert.EqualValues(t, sec(2)+beep, op2.ListenStart(), "the 16 kHz prompt lasts 2 s on the 8 kHz stream")
+}
+
+func TestPromptFailures(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "p8k.wav")
+	b, err := media.EncodeWAV(make([]int16, 800), 8000)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(bad, b, 0o644))
+	notWAV := filepath.Join(dir, "p.mp3")
+	require.NoError(t, os.WriteFile(notWAV, []byte("ID3\x03junkjunkjunk"), 0o644))
+	for _, c := range []struct {
+		name    string
+		prompt  engine.PromptAudio
+		subcode int
+	}{
+		{"an 8 kHz prompt fails with bad format", engine.LoadPromptFile(bad), 8535},
+		{"a file that is not WAV fails with bad format", engine.LoadPromptFile(notWAV), 8535},
+		{"a missing file fails with download failed", engine.LoadPromptFile(filepath.Join(dir, "none.wav")), 8536},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			op := runOp(t, request(t, `{}`), &c.prompt, engine.DefaultOptions(rate), media.Silence(sec(1)), 0, engine.EndSilence)
+			r := op.Result()
+			assert.Equal(t, engine.PlayPromptFailed, r.Reason)
+			assert.Equal(t, [3]any{engine.Failed, 500, c.subcode}, [3]any{r.Status, r.Code, r.Subcode})
+			assert.EqualValues(t, 0, op.End())
+			assert.False(t, op.HasRecording())
+		})
+	}
+}
+
+func TestABeepTheCallCannotCarryFailsWithPlayBeepFailed(t *testing.T) {
+	opts := engine.DefaultOptions(rate)
+	opts.Beep.Hz = 5000 // above the 4 kHz Nyquist limit of an 8 kHz call
+	op := runOp(t, request(t, `{}`), nil, opts, media.Silence(sec(1)), 0, engine.EndSilence)
+	r := op.Result()
+	assert.Equal(t, engine.PlayBeepFailed, r.Reason)
+	assert.Equal(t, [2]int{500, 8512}, [2]int{r.Code, r.Subcode})
+}
+
+func TestCancelHangupAndStall(t *testing.T) {
+	caller := media.Concat(media.Silence(beep), speech(t, "en_gb_f2_s140_04"))
+	half := beep + sec(2)
+	for _, c := range []struct {
+		name    string
+		stop    func(*engine.Operation)
+		reason  engine.CompletionReason
+		code    [2]int
+		partial bool
+	}{
+		{"cancel ends with operationCanceled", (*engine.Operation).Cancel, engine.OperationCanceled, [2]int{400, 8508}, false},
+		{"a hang-up keeps the partial recording", (*engine.Operation).Hangup, engine.UnspecifiedError, [2]int{410, 8528}, true},
+		{"a stalled stream ends with mediaReceiveTimeout", (*engine.Operation).Stall, engine.MediaReceiveTimeout, [2]int{500, 8513}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			op, err := engine.NewOperation(request(t, `{"maxRecordDurationInSeconds": 30}`), nil, engine.DefaultOptions(rate), 0)
+			require.NoError(t, err)
+			require.Equal(t, half, op.Process(caller[:half]))
+			c.stop(op)
+			r := op.Result()
+			assert.Equal(t, c.reason, r.Reason)
+			assert.Equal(t, c.code, [2]int{r.Code, r.Subcode})
+			assert.EqualValues(t, half, op.End())
+			if c.partial {
+				assert.Equal(t, caller[beep:half], op.Recording())
+			} else {
+				assert.False(t, op.HasRecording())
+			}
+			assert.Equal(t, 0, op.Process(caller[half:]), "an ended operation consumes nothing")
+		})
+	}
+}
+
+// summary is everything an operation reports, for chunking comparisons.
+type summary struct {
+	Outcome  engine.Outcome
+	End      int64
+	Consumed int
+	Timeline []engine.Event
+	WAV      [32]byte
+}
+
+func summarize(t testing.TB, op *engine.Operation, consumed int) summary {
+	b, err := media.EncodeWAV(op.Recording(), op.Rate())
+	require.NoError(t, err)
+	return summary{op.Outcome(), op.End(), consumed, append([]engine.Event(nil), op.Timeline()...), sha256.Sum256(b)}
+}
+
+func TestTheEngineIsChunkingInvariant(t *testing.T) {
+	talk := speech(t, "en_us_s160_01", "en_gb_f2_s140_04")
+	scenes := map[string]struct {
+		req    string
+		caller []int16
+	}{
+		"stop tone":   {`{"stopTones": ["#"], "maxRecordDurationInSeconds": 30}`, media.Concat(media.Silence(beep+sec(0.3)), talk, digit(t, '#', 0.08), media.Silence(sec(1)))},
+		"max silence": {`{"maxSilenceTimeoutInSeconds": 1, "maxRecordDurationInSeconds": 30}`, media.Concat(media.Silence(beep+sec(0.3)), talk, media.Silence(sec(2)))},
+		"max record":  {`{"maxRecordDurationInSeconds": 3}`, media.Concat(media.Silence(sec(0.2)), talk)},
+		"initial":     {`{"initialSilenceTimeoutInSeconds": 1}`, media.Noise(media.Pink, 3, sec(3), -50)},
+	}
+	for name, sc := range scenes {
+		t.Run(name+" gives identical results in any frame size", func(t *testing.T) {
+			req := request(t, sc.req)
+			mediatest.RequireChunkingInvariant(t, sc.caller, func(feed func(func(int64, []int16))) summary {
+				op, err := engine.NewOperation(req, nil, engine.DefaultOptions(rate), 0)
+				require.NoError(t, err)
+				consumed := 0
+				feed(func(_ int64, chunk []int16) {
+					if !op.Done() {
+						consumed += op.Process(chunk)
+					}
+				})
+				if !op.Done() {
+					op.Stall()
+				}
+				return summarize(t, op, consumed)
+			})
+		})
+	}
+}
+
+func TestProcessDoesNotAllocatePerFrame(t *testing.T) {
+	op, err := engine.NewOperation(request(t, `{"maxRecordDurationInSeconds": 120, "initialSilenceTimeoutInSeconds": 120, "stopTones": ["#"]}`), nil, engine.DefaultOptions(rate), 0)
+	require.NoError(t, err)
+	frame := media.Noise(media.White, 1, 160, -30)
+	for range 100 { // past the beep, into listen
+		op.Process(frame)
+	}
+	allocs := testing.AllocsPerRun(2000, func() { op.Process(frame) })
+	assert.Zero(t, allocs)
+	assert.False(t, op.Done())
+}
+
+func TestResultsTableHasEveryRowOfTheSpec(t *testing.T) {
+	want := map[engine.Outcome][3]any{
+		engine.OutMaxRecordDuration: {"maxRecordDurationReached", 200, 8515},
+		engine.OutStopTone:          {"stopToneDetected", 200, 8514},
+		engine.OutMaxSilence:        {"maxSilenceTimeout", 200, 8509},
+		engine.OutInitialSilence:    {"initialSilenceTimeout", 400, 8510},
+		engine.OutCanceled:          {"operationCanceled", 400, 8508},
+		engine.OutPromptFailed:      {"playPromptFailed", 500, 8511},
+		engine.OutPromptBadFormat:   {"playPromptFailed", 500, 8535},
+		engine.OutPromptDownload:    {"playPromptFailed", 500, 8536},
+		engine.OutBeepFailed:        {"playBeepFailed", 500, 8512},
+		engine.OutMediaReceive:      {"mediaReceiveTimeout", 500, 8513},
+		engine.OutUnspecified:       {"unspecifiedError", 500, 9999},
+		engine.OutCallTerminated:    {"unspecifiedError", 410, 8528},
+		engine.OutPromptPlayed:      {"completedSuccessfully", 200, 0},
+	}
+	require.Len(t, engine.Outcomes(), len(want))
+	for _, o := range engine.Outcomes() {
+		r := engine.ResultOf(o)
+		assert.Equal(t, want[o], [3]any{r.Reason.String(), r.Code, r.Subcode}, "outcome %d", o)
+		assert.NotEmpty(t, r.Message)
+	}
+}
+
+func TestWireFormat(t *testing.T) {
+	ctx := "c1"
+	loc := "https://x/rec"
+	v := engine.OperationView{ID: "0fe0623f-d628-42ed-b4bd-8ac290072cc5", ClientContext: &ctx, Status: engine.Completed, Outcome: engine.OutMaxRecordDuration, Location: &loc, Token: &loc}
+	b := mustJSON(t, v.Wire(engine.WireOptions{}))
+	assert.Contains(t, b, `"status":"Completed"`)
+	assert.Contains(t, b, `"completionReason":"maxRecordDurationReached"`)
+	assert.Contains(t, b, `"resultInfo":{"@odata.type":"#microsoft.graph.resultInfo","code":200,"subcode":8515,"message":"Action completed, max record duration reached."}`)
+	b = mustJSON(t, v.Wire(engine.WireOptions{DocsCasing: true, StrictV1: true}))
+	assert.Contains(t, b, `"status":"completed"`)
+	assert.NotContains(t, b, "completionReason")
+
+	running := engine.OperationView{ID: "x", Status: engine.Running}
+	b = mustJSON(t, running.Wire(engine.WireOptions{}))
+	assert.Contains(t, b, `"status":"Running","resultInfo":null,"recordingLocation":null,"recordingAccessToken":null`)
+	assert.Contains(t, b, `"clientContext":null`)
+
+	canceled := engine.OperationView{ID: "x", Status: engine.Failed, Outcome: engine.OutCanceled}
+	b = mustJSON(t, canceled.Wire(engine.WireOptions{}))
+	assert.Contains(t, b, `"recordingLocation":"","recordingAccessToken":""`, "operationCanceled carries empty strings (doc)")
+
+	id := engine.NewID()
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, id)
+}
+
+func mustJSON(t testing.TB, v any) string {
+	var buf bytes.Buffer
+	require.NoError(t, jsonEncode(&buf, v))
+	return buf.String()
+}

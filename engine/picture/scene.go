@@ -1,0 +1,118 @@
+package picture
+
+import (
+	"fmt"
+
+	"github.com/recsim/recsim/engine"
+)
+
+// Lanes of the picture.
+const (
+	LaneCaller   = "caller"
+	LaneOutbound = "outbound"
+)
+
+// Span is a stretch of time drawn as a band.
+type Span struct {
+	Lane  string  `json:"lane"`
+	Kind  string  `json:"kind"` // prompt, beep, listen, speech, maxSilenceWindow
+	From  float64 `json:"from"` // seconds from the operation's start
+	To    float64 `json:"to"`
+	Label string  `json:"label,omitempty"`
+}
+
+// Mark is an instant drawn as a vertical line.
+type Mark struct {
+	Lane  string  `json:"lane"`
+	Kind  string  `json:"kind"` // digit, initialSilence, maxRecordDuration, completion
+	At    float64 `json:"at"`
+	Label string  `json:"label"`
+}
+
+// Scene is what the picture shows, in data coordinates: the structure the
+// PNG is drawn from (and what its golden tests compare, so that font
+// rendering differences never break them).
+type Scene struct {
+	Title   string  `json:"title"`
+	Rate    int     `json:"rate"`
+	From    float64 `json:"from"` // the time axis, seconds
+	To      float64 `json:"to"`
+	End     float64 `json:"end"` // where the operation ended
+	Verdict string  `json:"verdict"`
+	Spans   []Span  `json:"spans"`
+	Marks   []Mark  `json:"marks"`
+}
+
+// round3 rounds to the millisecond so that scenes compare exactly.
+func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
+
+// BuildScene lays out an ended operation's timeline. callerLen is the
+// length of the caller audio shown (samples from the operation's start).
+func BuildScene(op *engine.Operation, callerLen int) Scene {
+	rate := op.Rate()
+	s0 := op.Start()
+	sec := func(n int64) float64 { return round3(float64(n-s0) / float64(rate)) }
+	r := op.Result()
+	sc := Scene{Rate: int(rate), End: sec(op.End())}
+	sc.Verdict = fmt.Sprintf("%s · %s %d/%d", r.Reason, r.Status, r.Code, r.Subcode)
+	sc.Title = "recordResponse: " + sc.Verdict
+	// Show the whole operation and a little of what followed.
+	to := max(op.End()+int64(rate)/2, op.Start()+int64(rate))
+	if c := s0 + int64(callerLen); c > op.End() {
+		to = min(to, c)
+	}
+	sc.From, sc.To = 0, sec(to)
+
+	var promptStart, beepStart int64 = -1, -1
+	speechStart := int64(-1)
+	for _, ev := range op.Timeline() {
+		switch ev.Kind {
+		case engine.EvPromptStart:
+			promptStart = ev.Sample
+		case engine.EvPromptEnd:
+			sc.Spans = append(sc.Spans, Span{Lane: LaneOutbound, Kind: "prompt", From: sec(promptStart), To: sec(ev.Sample), Label: "prompt"})
+		case engine.EvBeepStart:
+			beepStart = ev.Sample
+		case engine.EvBeepEnd:
+			sc.Spans = append(sc.Spans, Span{Lane: LaneOutbound, Kind: "beep", From: sec(beepStart), To: sec(ev.Sample), Label: "beep"})
+		case engine.EvListenStart:
+			sc.Spans = append(sc.Spans, Span{Lane: LaneCaller, Kind: "listen", From: sec(ev.Sample), To: sc.End, Label: "listen (recording)"})
+		case engine.EvSpeechStart:
+			if ev.Detail == "" {
+				speechStart = ev.Sample
+			}
+		case engine.EvSpeechEnd:
+			if speechStart >= 0 && ev.Detail == "" {
+				sc.Spans = append(sc.Spans, Span{Lane: LaneCaller, Kind: "speech", From: sec(speechStart), To: sec(ev.Sample), Label: "speech"})
+			}
+			speechStart = -1
+		case engine.EvDigit:
+			label := string(ev.Digit)
+			if ev.Detail == "stop tone" {
+				label += " stop tone"
+			}
+			sc.Marks = append(sc.Marks, Mark{Lane: LaneCaller, Kind: "digit", At: sec(ev.Sample), Label: label})
+		case engine.EvTimerArmed:
+			// The window runs from the end of the speech (E) to E + T_m.
+			_, _, tm := op.Deadlines()
+			sc.Spans = append(sc.Spans, Span{Lane: LaneCaller, Kind: "maxSilenceWindow", From: sec(ev.Deadline - tm), To: sec(min(ev.Deadline, op.End())),
+				Label: fmt.Sprintf("max silence %d s", op.Request().MaxSilenceTimeoutInSeconds)})
+		}
+	}
+	if speechStart >= 0 { // speech still going at the end
+		sc.Spans = append(sc.Spans, Span{Lane: LaneCaller, Kind: "speech", From: sec(speechStart), To: sc.End, Label: "speech"})
+	}
+	if op.Listened() {
+		initial, maxRec, _ := op.Deadlines()
+		if initial <= to {
+			sc.Marks = append(sc.Marks, Mark{Lane: LaneCaller, Kind: "initialSilence", At: sec(initial),
+				Label: fmt.Sprintf("initial silence %d s", op.Request().InitialSilenceTimeoutInSeconds)})
+		}
+		if maxRec <= to {
+			sc.Marks = append(sc.Marks, Mark{Lane: LaneCaller, Kind: "maxRecordDuration", At: sec(maxRec),
+				Label: fmt.Sprintf("max duration %d s", op.Request().MaxRecordDurationInSeconds)})
+		}
+	}
+	sc.Marks = append(sc.Marks, Mark{Lane: LaneCaller, Kind: "completion", At: sc.End, Label: fmt.Sprintf("%s %d", r.Reason, r.Subcode)})
+	return sc
+}

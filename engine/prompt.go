@@ -1,0 +1,57 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/recsim/recsim/media"
+)
+
+// PromptAudio is a loaded prompt: its samples at PromptRate, or the
+// playPromptFailed outcome loading it ended with.
+type PromptAudio struct {
+	PCM     []int16
+	Outcome Outcome // OutcomeNone when the prompt can play
+	Err     error   // why it cannot, for logs and messages
+}
+
+// LoadPrompt reads a prompt WAV from r. Prompts must be 16 kHz mono 16-bit
+// PCM (SPEC §1, doc): anything else that parses as WAV, and anything that
+// does not parse, fails with the bad-format row (8535); a read error fails
+// with the download row (8536).
+func LoadPrompt(r io.Reader, name string) PromptAudio {
+	rd, err := media.NewReader(r, name)
+	if err != nil {
+		return promptFailure(err)
+	}
+	f := rd.Format()
+	if f.Rate != PromptRate || f.Channels != 1 || f.Bits != 16 || f.Encoding != media.PCM {
+		return PromptAudio{Outcome: OutPromptBadFormat,
+			Err: fmt.Errorf("%s: prompt is %d Hz, %d channel(s), %s %d-bit: prompts must be 16000 Hz mono 16-bit PCM", name, int(f.Rate), f.Channels, f.Encoding, f.Bits)}
+	}
+	pcm, err := media.ReadAll(rd)
+	if err != nil {
+		return promptFailure(err)
+	}
+	return PromptAudio{PCM: pcm}
+}
+
+// LoadPromptFile loads a prompt from a local file (a missing or unreadable
+// file is a failed download, 8536).
+func LoadPromptFile(path string) PromptAudio {
+	f, err := os.Open(path)
+	if err != nil {
+		return PromptAudio{Outcome: OutPromptDownload, Err: err}
+	}
+	defer f.Close()
+	return LoadPrompt(f, path)
+}
+
+func promptFailure(err error) PromptAudio {
+	if errors.Is(err, media.ErrFormat) {
+		return PromptAudio{Outcome: OutPromptBadFormat, Err: err}
+	}
+	return PromptAudio{Outcome: OutPromptDownload, Err: err}
+}

@@ -1,0 +1,285 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Clock is the runner's source of time: the real one, or a fake in tests.
+type Clock interface {
+	Now() time.Time
+	NewTicker(d time.Duration) Ticker
+}
+
+// Ticker delivers ticks like time.Ticker.
+type Ticker interface {
+	C() <-chan time.Time
+	Stop()
+}
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+// Now returns time.Now().
+func (RealClock) Now() time.Time { return time.Now() }
+
+// NewTicker returns a time.Ticker.
+func (RealClock) NewTicker(d time.Duration) Ticker { return realTicker{time.NewTicker(d)} }
+
+type realTicker struct{ t *time.Ticker }
+
+func (t realTicker) C() <-chan time.Time { return t.t.C }
+func (t realTicker) Stop()               { t.t.Stop() }
+
+// Mode is how the runner paces the caller streams.
+type Mode uint8
+
+// Runner modes (SPEC §9).
+const (
+	Realtime Mode = iota // 20 ms frames at their real pace
+	Fast                 // as fast as the CPU allows: an operation runs to its end as soon as it starts
+)
+
+func (m Mode) String() string { return [...]string{"realtime", "fast"}[m] }
+
+// ParseMode parses realtime or fast.
+func ParseMode(s string) (Mode, error) {
+	switch strings.ToLower(s) {
+	case "realtime", "":
+		return Realtime, nil
+	case "fast":
+		return Fast, nil
+	}
+	return 0, fmt.Errorf("clock %q: must be realtime or fast", s)
+}
+
+// RunnerOptions configure a Runner.
+type RunnerOptions struct {
+	Mode           Mode
+	Clock          Clock         // nil: RealClock
+	Frame          time.Duration // realtime frame; 0: 20 ms
+	ReceiveTimeout time.Duration // media receive timeout T_r; 0: 10 s
+	// OnEvent is called for every call event, in order per call, with the
+	// call locked: it must not block or call back into the same call.
+	OnEvent func(rc *RunCall, ev CallEvent)
+	// Workers share the calls in realtime mode; 0: one per tick group of
+	// runtime.GOMAXPROCS.
+	Workers int
+}
+
+// Runner advances many calls frame by frame (SPEC §9): in realtime mode on
+// a ticker, in fast mode as soon as there is work. The same scenario gives
+// the same results, timelines and recordings in both.
+type Runner struct {
+	opts  RunnerOptions
+	mu    sync.Mutex
+	calls map[*RunCall]struct{}
+	stats RunnerStats
+}
+
+// RunnerStats are the realtime runner's measurements.
+type RunnerStats struct {
+	Ticks    int64
+	Frames   int64           // call frames advanced
+	Lateness []time.Duration // per tick: how late the tick's work finished after its due time
+}
+
+// RunCall is a call under a runner, with its lock.
+type RunCall struct {
+	ID        string
+	r         *Runner
+	mu        sync.Mutex
+	call      *Call
+	ev        []CallEvent
+	stalledAt time.Time
+}
+
+// NewRunner returns a runner; call Run (realtime) to start pacing.
+func NewRunner(opts RunnerOptions) *Runner {
+	if opts.Clock == nil {
+		opts.Clock = RealClock{}
+	}
+	if opts.Frame <= 0 {
+		opts.Frame = FrameMs * time.Millisecond
+	}
+	if opts.ReceiveTimeout <= 0 {
+		opts.ReceiveTimeout = 10 * time.Second
+	}
+	return &Runner{opts: opts, calls: map[*RunCall]struct{}{}}
+}
+
+// Mode returns the runner's mode.
+func (r *Runner) Mode() Mode { return r.opts.Mode }
+
+// Add puts a call under the runner.
+func (r *Runner) Add(id string, c *Call) *RunCall {
+	rc := &RunCall{ID: id, r: r, call: c, ev: make([]CallEvent, 0, 8)}
+	r.mu.Lock()
+	r.calls[rc] = struct{}{}
+	r.mu.Unlock()
+	return rc
+}
+
+// Remove takes a call from the runner.
+func (r *Runner) Remove(rc *RunCall) {
+	r.mu.Lock()
+	delete(r.calls, rc)
+	r.mu.Unlock()
+}
+
+// Len returns the number of calls under the runner.
+func (r *Runner) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.calls)
+}
+
+// Do runs fn on the call with its lock held and dispatches the events fn
+// returns. In fast mode it then runs the call's operations to their end.
+func (rc *RunCall) Do(fn func(c *Call, ev []CallEvent) []CallEvent) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.ev = fn(rc.call, rc.ev[:0])
+	rc.dispatch()
+	if rc.r.opts.Mode == Fast {
+		rc.drain()
+	}
+}
+
+// View runs fn on the call with its lock held, for reading.
+func (rc *RunCall) View(fn func(c *Call)) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	fn(rc.call)
+}
+
+func (rc *RunCall) dispatch() {
+	if rc.r.opts.OnEvent != nil {
+		for _, e := range rc.ev {
+			rc.r.opts.OnEvent(rc, e)
+		}
+	}
+	rc.ev = rc.ev[:0]
+}
+
+// drain runs the call until it is idle, ended or stalled (fast mode; a
+// stall times out at once since no wall time needs to pass).
+func (rc *RunCall) drain() {
+	c := rc.call
+	n := int(c.Rate()) * FrameMs / 1000
+	for c.Busy() && !c.Ended() {
+		if c.Stalled() {
+			rc.ev = c.Stall(rc.ev)
+		} else {
+			rc.ev = c.Advance(n, rc.ev)
+		}
+		rc.dispatch()
+	}
+}
+
+// step advances the call by one realtime frame.
+func (rc *RunCall) step(now time.Time) bool {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	c := rc.call
+	if !c.Busy() || c.Ended() {
+		return false
+	}
+	if c.Stalled() {
+		if rc.stalledAt.IsZero() {
+			rc.stalledAt = now
+		}
+		if now.Sub(rc.stalledAt) >= rc.r.opts.ReceiveTimeout {
+			rc.ev = c.Stall(rc.ev)
+			rc.stalledAt = time.Time{}
+			rc.dispatch()
+		}
+		return false
+	}
+	rc.stalledAt = time.Time{}
+	rc.ev = c.Advance(int(c.Rate().N(rc.r.opts.Frame)), rc.ev)
+	rc.dispatch()
+	return true
+}
+
+// Tick advances every busy call by one frame (realtime mode's step; tests
+// call it directly). It returns the number of frames advanced.
+func (r *Runner) Tick() int {
+	now := r.opts.Clock.Now()
+	r.mu.Lock()
+	calls := make([]*RunCall, 0, len(r.calls))
+	for rc := range r.calls {
+		calls = append(calls, rc)
+	}
+	r.mu.Unlock()
+	sort.Slice(calls, func(i, j int) bool { return calls[i].ID < calls[j].ID })
+	workers := r.opts.Workers
+	if workers <= 1 || len(calls) < 64 {
+		n := 0
+		for _, rc := range calls {
+			if rc.step(now) {
+				n++
+			}
+		}
+		return n
+	}
+	var wg sync.WaitGroup
+	counts := make([]int, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(calls); i += workers {
+				if calls[i].step(now) {
+					counts[w]++
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
+}
+
+// Run paces the calls in realtime mode until ctx is done; in fast mode it
+// only waits (the work happens in Do).
+func (r *Runner) Run(ctx context.Context) error {
+	if r.opts.Mode == Fast {
+		<-ctx.Done()
+		return nil
+	}
+	t := r.opts.Clock.NewTicker(r.opts.Frame)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case due := <-t.C():
+			n := r.Tick()
+			late := r.opts.Clock.Now().Sub(due)
+			r.mu.Lock()
+			r.stats.Ticks++
+			r.stats.Frames += int64(n)
+			if len(r.stats.Lateness) < 1<<20 {
+				r.stats.Lateness = append(r.stats.Lateness, late)
+			}
+			r.mu.Unlock()
+		}
+	}
+}
+
+// Stats returns a copy of the runner's measurements.
+func (r *Runner) Stats() RunnerStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.stats
+	s.Lateness = append([]time.Duration(nil), r.stats.Lateness...)
+	return s
+}

@@ -1,0 +1,114 @@
+package scenario
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/fixtures"
+	"github.com/recsim/recsim/media"
+)
+
+// ResolvePrompt loads a prompt named by a mediaInfo.uri the way the CLI
+// does (SPEC §8): a local path (relative to dir), a file:// URI, or
+// fixture:NAME for a committed speech clip at 16 kHz. http(s) URIs fail as
+// a download failure (8536) without opening a connection: only the server
+// fetches them.
+func ResolvePrompt(uri, dir string) *engine.PromptAudio {
+	var p engine.PromptAudio
+	switch {
+	case strings.HasPrefix(uri, "fixture:"):
+		c, err := fixtures.SpeechClip(strings.TrimPrefix(uri, "fixture:"), int(engine.PromptRate))
+		if err != nil {
+			p = engine.PromptAudio{Outcome: engine.OutPromptDownload, Err: err}
+		} else {
+			p = engine.PromptAudio{PCM: c.PCM}
+		}
+	case strings.HasPrefix(uri, "http://"), strings.HasPrefix(uri, "https://"):
+		p = engine.PromptAudio{Outcome: engine.OutPromptDownload, Err: fmt.Errorf("prompt %s: the command line reads local files only", uri)}
+	case strings.HasPrefix(uri, "file:"):
+		u, err := url.Parse(uri)
+		if err != nil || u.Path == "" {
+			p = engine.PromptAudio{Outcome: engine.OutPromptDownload, Err: fmt.Errorf("prompt URI %q: %v", uri, err)}
+		} else {
+			p = engine.LoadPromptFile(u.Path)
+		}
+	default:
+		path := uri
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		p = engine.LoadPromptFile(path)
+	}
+	return &p
+}
+
+// Result is a scenario run's outcome.
+type Result struct {
+	Op       *engine.Operation
+	Request  engine.RecordRequest
+	Audio    Audio
+	Wire     engine.WireOptions
+	Consumed int // caller samples the operation consumed
+}
+
+// Run runs s, read from the file at path; relative paths in it are
+// resolved from the file's directory.
+func Run(s *Scenario, path string) (*Result, error) { return s.Run(path, filepath.Dir(path)) }
+
+// Run builds the caller track and runs one record operation on it from
+// sample 0. name names the scenario in errors; dir resolves relative paths.
+func (s *Scenario) Run(name, dir string) (*Result, error) {
+	audio, err := s.Build(name, dir)
+	if err != nil {
+		return nil, err
+	}
+	opts, eom, wire, err := s.EngineOptions(name)
+	if err != nil {
+		return nil, err
+	}
+	req, err := engine.ParseRecordRequest(s.Request, wire.StrictV1)
+	if err != nil {
+		return nil, fmt.Errorf("%s: request.%w", name, err)
+	}
+	var prompt *engine.PromptAudio
+	if len(req.Prompts) > 0 {
+		prompt = ResolvePrompt(req.Prompts[0].MediaInfo.URI, dir)
+	}
+	op, err := engine.NewOperation(req, prompt, opts, 0)
+	if err != nil {
+		return nil, err
+	}
+	if audio.Hangup {
+		eom = engine.EndHangup
+	}
+	frame := s.Frame
+	if frame <= 0 {
+		frame = int(media.SampleRate(s.Rate)) * engine.FrameMs / 1000
+	}
+	pcm := audio.PCM
+	var used int
+	if s.CancelAt != nil {
+		at := int(media.SampleRate(s.Rate).N(time.Duration(*s.CancelAt * float64(time.Second))))
+		if at < 0 || at > len(pcm) {
+			return nil, &Error{File: name, Field: "cancelAt", Value: fmt.Sprint(*s.CancelAt), Reason: "must fall within the caller audio"}
+		}
+		used = feed(op, pcm[:at], frame)
+		op.Cancel() // does nothing if the operation ended before at
+	} else {
+		used = engine.Run(op, pcm, frame, eom)
+	}
+	return &Result{Op: op, Request: req, Audio: audio, Wire: wire, Consumed: used}, nil
+}
+
+// feed gives op the samples of pcm frame by frame until it ends.
+func feed(op *engine.Operation, pcm []int16, frame int) int {
+	used := 0
+	for used < len(pcm) && !op.Done() {
+		used += op.Process(pcm[used:min(used+frame, len(pcm))])
+	}
+	return used
+}

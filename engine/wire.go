@@ -1,0 +1,83 @@
+package engine
+
+import (
+	"crypto/rand"
+	"fmt"
+)
+
+// WireOptions are the wire-format switches of SPEC §6.
+type WireOptions struct {
+	DocsCasing bool // status as the docs spell it ("completed") instead of the schema ("Completed")
+	StrictV1   bool // omit the beta property completionReason
+}
+
+// ResultInfo is Graph's resultInfo.
+type ResultInfo struct {
+	ODataType string `json:"@odata.type"`
+	Code      int    `json:"code"`
+	Subcode   int    `json:"subcode"`
+	Message   string `json:"message"`
+}
+
+// RecordOperation is the recordOperation resource as it goes on the wire
+// (SPEC §6). Null properties are sent as null, as Graph does.
+type RecordOperation struct {
+	ODataType            string      `json:"@odata.type"`
+	ODataID              string      `json:"@odata.id,omitempty"`   // notifications only
+	ODataEtag            string      `json:"@odata.etag,omitempty"` // notifications only
+	ID                   string      `json:"id"`
+	ClientContext        *string     `json:"clientContext"`
+	Status               string      `json:"status"`
+	ResultInfo           *ResultInfo `json:"resultInfo"`
+	RecordingLocation    *string     `json:"recordingLocation"`
+	RecordingAccessToken *string     `json:"recordingAccessToken"`
+	CompletionReason     *string     `json:"completionReason,omitempty"`
+}
+
+// RecordOperationType is the recordOperation's @odata.type.
+const RecordOperationType = "#microsoft.graph.recordOperation"
+
+// OperationView is what a recordOperation reports: its id, request and,
+// once ended, its result and recording location.
+type OperationView struct {
+	ID            string
+	ClientContext *string
+	Status        Status
+	Outcome       Outcome // OutcomeNone while not ended
+	Location      *string // recording location (nil: none)
+	Token         *string // recording access token (nil: none)
+}
+
+// Wire renders v as a RecordOperation. An operationCanceled result carries
+// "" for location and token (doc); others carry what v says.
+func (v OperationView) Wire(w WireOptions) RecordOperation {
+	op := RecordOperation{ODataType: RecordOperationType, ID: v.ID, ClientContext: v.ClientContext}
+	op.Status = v.Status.String()
+	if w.DocsCasing {
+		op.Status = v.Status.DocsString()
+	}
+	if v.Outcome != OutcomeNone {
+		r := results[v.Outcome]
+		op.ResultInfo = &ResultInfo{ODataType: "#microsoft.graph.resultInfo", Code: r.Code, Subcode: r.Subcode, Message: r.Message}
+		op.RecordingLocation, op.RecordingAccessToken = v.Location, v.Token
+		if r.Recording == EmptyLocation {
+			empty := ""
+			op.RecordingLocation, op.RecordingAccessToken = &empty, &empty
+		}
+		if !w.StrictV1 {
+			reason := r.Reason.String()
+			op.CompletionReason = &reason
+		}
+	}
+	return op
+}
+
+// NewID returns a random lower-case GUID (version 4) for operations and
+// calls.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -361,33 +361,31 @@ func (op *Operation) fireDeadlines(t int64, inclusive bool) bool {
 }
 
 func (op *Operation) onSpeech(ev vad.Event) {
-	switch ev.Kind {
-	case vad.SpeechStart:
-		op.inSpeech = true
-		if ev.At < op.listen {
-			op.add(Event{Kind: EvSpeechStart, Sample: ev.Sample, At: ev.At, Detail: detailBeforeListen})
-			return
-		}
-		op.add(Event{Kind: EvSpeechStart, Sample: ev.Sample, At: ev.At})
+	start := ev.Kind == vad.SpeechStart
+	kind, detail := EvSpeechEnd, ""
+	if start {
+		kind = EvSpeechStart
+	}
+	op.inSpeech = start
+	early := ev.At < op.listen // speech before listen start is shown, not counted
+	if early {
+		detail = detailBeforeListen
+	}
+	op.add(Event{Kind: kind, Sample: ev.Sample, At: ev.At, Detail: detail})
+	switch {
+	case early:
+	case start:
 		op.confirm(max(ev.Sample, op.listen), ev.At)
 		if op.maxSil >= 0 {
 			op.add(Event{Kind: EvTimerDisarmed, Sample: ev.At, Detail: detailMaxSilence})
 			op.maxSil = -1
 		}
-	case vad.SpeechEnd:
-		op.inSpeech = false
-		if ev.At < op.listen {
-			op.add(Event{Kind: EvSpeechEnd, Sample: ev.Sample, At: ev.At, Detail: detailBeforeListen})
-			return
-		}
-		op.add(Event{Kind: EvSpeechEnd, Sample: ev.Sample, At: ev.At})
-		if op.confirmed {
-			op.lastEnd = max(ev.Sample, op.listen)
-			// A VAD's end comes after its hangover, far less than the 1 s
-			// minimum T_m; max() only guards against a deadline in the past.
-			op.maxSil = max(op.lastEnd+op.silence, ev.At)
-			op.add(Event{Kind: EvTimerArmed, Sample: ev.At, Deadline: op.maxSil, Detail: detailMaxSilence})
-		}
+	case op.confirmed:
+		op.lastEnd = max(ev.Sample, op.listen)
+		// A VAD's end comes after its hangover, far less than the 1 s
+		// minimum T_m; max() only guards against a deadline in the past.
+		op.maxSil = max(op.lastEnd+op.silence, ev.At)
+		op.add(Event{Kind: EvTimerArmed, Sample: ev.At, Deadline: op.maxSil, Detail: detailMaxSilence})
 	}
 }
 

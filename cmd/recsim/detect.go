@@ -11,6 +11,16 @@ import (
 	"github.com/recsim/recsim/vad"
 )
 
+// fileRate opens path only to validate it and read its rate.
+func fileRate(path string) (media.SampleRate, error) {
+	rd, err := media.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer rd.Close()
+	return rd.Rate(), nil
+}
+
 // streamFile feeds a WAV file's samples to fn in 20 ms frames without
 // holding the file in memory.
 func streamFile(path string, fn func(pcm []int16)) (media.SampleRate, error) {
@@ -53,12 +63,10 @@ on one line (an empty line if none). With --json it prints
 	if err != nil {
 		return fail(e, "dtmf", err)
 	}
-	rd, err := media.Open(pos[0]) // validate before building the detector
+	rate, err := fileRate(pos[0])
 	if err != nil {
 		return fail(e, "dtmf", err)
 	}
-	rate := rd.Rate()
-	rd.Close()
 	det, err := dtmf.New(dtmf.DefaultConfig(int(rate)))
 	if err != nil {
 		return fail(e, "dtmf", err)
@@ -104,12 +112,10 @@ sample (hangover excluded), both in whole milliseconds from the file's start.`)
 	if err != nil {
 		return fail(e, "vad", err)
 	}
-	rd, err := media.Open(pos[0])
+	rate, err := fileRate(pos[0])
 	if err != nil {
 		return fail(e, "vad", err)
 	}
-	rate := rd.Rate()
-	rd.Close()
 	det, err := vad.New(vad.DefaultConfig(int(rate)))
 	if err != nil {
 		return fail(e, "vad", err)

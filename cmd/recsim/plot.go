@@ -3,11 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-
-	"github.com/recsim/recsim/engine"
-	"github.com/recsim/recsim/media"
 )
 
 func runPlot(e *env, args []string) int {
@@ -36,20 +31,9 @@ outbound prompt and beep on a second lane.`)
 	if err != nil {
 		return fail(e, "plot", err)
 	}
-	pcm, rate, err := media.ReadFile(caller)
+	pcm, rate, req, dir, err := loadInputs(caller, request, o.strictV1)
 	if err != nil {
 		return fail(e, "plot", err)
-	}
-	body, dir := []byte(nil), "."
-	if request != "" {
-		if body, err = os.ReadFile(request); err != nil {
-			return fail(e, "plot", err)
-		}
-		dir = filepath.Dir(request)
-	}
-	req, err := engine.ParseRecordRequest(body, o.strictV1)
-	if err != nil {
-		return fail(e, "plot", fmt.Errorf("%s: %w", request, err))
 	}
 	op, _, err := o.run(req, pcm, rate, dir)
 	if err != nil {

@@ -104,20 +104,9 @@ input, with one line naming the file, field and value.`)
 	if err != nil {
 		return fail(e, "record", err)
 	}
-	pcm, rate, err := media.ReadFile(caller)
+	pcm, rate, req, dir, err := loadInputs(caller, request, o.strictV1)
 	if err != nil {
 		return fail(e, "record", err)
-	}
-	body, dir := []byte(nil), "."
-	if request != "" {
-		if body, err = os.ReadFile(request); err != nil {
-			return fail(e, "record", err)
-		}
-		dir = filepath.Dir(request)
-	}
-	req, err := engine.ParseRecordRequest(body, o.strictV1)
-	if err != nil {
-		return fail(e, "record", fmt.Errorf("%s: %w", request, err))
 	}
 	op, wire, err := o.run(req, pcm, rate, dir)
 	if err != nil {
@@ -143,6 +132,25 @@ input, with one line naming the file, field and value.`)
 	b, _ := json.MarshalIndent(view.Wire(wire), "", "  ")
 	fmt.Fprintln(e.stdout, string(b))
 	return exitOK
+}
+
+// loadInputs reads the caller WAV and the request (defaults without one);
+// dir is where the request's relative prompt paths start.
+func loadInputs(caller, request string, strictV1 bool) (pcm []int16, rate media.SampleRate, req engine.RecordRequest, dir string, err error) {
+	if pcm, rate, err = media.ReadFile(caller); err != nil {
+		return
+	}
+	body, dir := []byte(nil), "."
+	if request != "" {
+		if body, err = os.ReadFile(request); err != nil {
+			return
+		}
+		dir = filepath.Dir(request)
+	}
+	if req, err = engine.ParseRecordRequest(body, strictV1); err != nil {
+		err = fmt.Errorf("%s: %w", request, err)
+	}
+	return
 }
 
 // run runs req on pcm with the flags' switches.

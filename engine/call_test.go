@@ -234,3 +234,18 @@ func TestRealtimeAndFastGiveIdenticalResults(t *testing.T) {
 	assert.Equal(t, engine.OutStopTone, fast.Outcome)
 	assert.Equal(t, fast, real)
 }
+
+func TestAPlayPromptLongerThanAFramePlaysThenTheNextOperationStarts(t *testing.T) {
+	c := newCall(t, engine.EndSilence, engine.HangupNotify)
+	prompt := &engine.PromptAudio{PCM: media.Silence(int(engine.PromptRate))} // 1 s at 16 kHz
+	p, _, err := c.PlayPrompt("p", prompt, false, nil)
+	require.NoError(t, err)
+	r, _, err := c.Record("r", request(t, `{"initialSilenceTimeoutInSeconds": 1}`), nil, nil)
+	require.NoError(t, err)
+	ops := ended(runAll(c, 160))
+	require.Len(t, ops, 2)
+	assert.Equal(t, engine.OutPromptPlayed, p.Outcome)
+	assert.EqualValues(t, sec(1), p.Op.End(), "the prompt's length at the call's rate")
+	assert.Equal(t, p.Op.End(), r.Op.Start(), "the record starts where the prompt ended")
+	assert.Equal(t, engine.OutInitialSilence, r.Outcome)
+}

@@ -235,9 +235,15 @@ func (op *Operation) IsPlayPrompt() bool { return op.play }
 // does not retain pcm.
 func (op *Operation) Process(pcm []int16) int {
 	from := op.pos
-	if op.play && len(pcm) > 0 && !op.done {
-		op.pos += int64(len(pcm))
-		op.fireMarks(op.pos, true)
+	if op.play { // a playPrompt has no detectors: the caller's audio only advances its clock
+		if len(pcm) > 0 && !op.done {
+			op.pos += int64(len(pcm))
+			op.fireMarks(op.pos, true)
+		}
+		if op.done {
+			return int(op.end - from)
+		}
+		return int(op.pos - from)
 	}
 	for len(pcm) > 0 && !op.done {
 		n := min(len(pcm), block)

@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"plot":    {"run one operation on a caller WAV and draw its timeline picture (PNG)", runPlot},
 		"dtmf":    {"print the DTMF digits in a WAV file", runDTMF},
 		"vad":     {"print the speech segments of a WAV file (start_ms end_ms)", runVAD},
+		"serve":   {"run the mock Graph calls server: recordResponse with notifications and recordings", runServe},
 	}
 }
 

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/server"
+	"github.com/recsim/recsim/media"
+)
+
+// drainTimeout bounds the drain after SIGINT/SIGTERM: running operations
+// are cancelled at once, so this is the time their notifications get to be
+// delivered (a bot that answers at all answers within it).
+const drainTimeout = 15 * time.Second
+
+// hostList is the repeatable --allow-prompt-host flag.
+type hostList []string
+
+func (h *hostList) String() string { return strings.Join(*h, ",") }
+
+func (h *hostList) Set(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("empty host")
+	}
+	*h = append(*h, v)
+	return nil
+}
+
+const serveHelp = `
+Runs the mock Microsoft Graph calls server (SPEC §9): the Graph surface under
+/v1.0 and /beta (calls, answer, DELETE, recordResponse/record, playPrompt,
+cancelMediaProcessing, updateRecordingStatus, operations; every request needs
+Authorization: Bearer …, any token unless --token), the simulation control
+under /recsim/v1 (no token), and the recordings at their recordingLocation
+(Bearer {recordingAccessToken}). Operations run on real caller audio;
+notifications go to each call's callbackUri, in order, retried with back-off.
+/recsim/v1/inbox is a built-in callbackUri for trying it without a bot: it
+logs and keeps what it receives (GET it to read them, ?call=ID for one call).
+
+Logs one line per request and per operation outcome on stderr. On SIGINT or
+SIGTERM it stops accepting, cancels running operations, delivers their
+notifications and exits 0.
+
+A session to paste in a second terminal (server started with the defaults):
+
+  S=http://127.0.0.1:8080; AUTH='Authorization: Bearer any-token'; JSON='Content-Type: application/json'
+  # 1. A caller rings; notifications go to the built-in inbox.
+  CALL=$(curl -s -X POST $S/recsim/v1/calls -H "$JSON" \
+    -d "{\"callbackUri\": \"$S/recsim/v1/inbox\"}" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+  # 2. The bot answers.
+  curl -s -X POST $S/v1.0/communications/calls/$CALL/answer -H "$AUTH" -H "$JSON" -d '{}'
+  # 3. What the caller says: a script (or a WAV: -H 'Content-Type: audio/wav' --data-binary @caller.wav).
+  curl -s -X PUT $S/recsim/v1/calls/$CALL/media -H "$JSON" \
+    -d '{"caller": [{"silence": 1}, {"speech": "en_us_s160_01"}, {"silence": 0.5}, {"dtmf": "#"}]}'
+  # 4. Record a response: 200 with the recordOperation Running and its Location.
+  OP=$(curl -s -X POST $S/v1.0/communications/calls/$CALL/recordResponse -H "$AUTH" -H "$JSON" \
+    -d '{"stopTones": ["#"], "maxRecordDurationInSeconds": 30}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
+  # 5. The caller takes about 5 s (realtime); then the operation has completed.
+  sleep 7; curl -s $S/v1.0/communications/calls/$CALL/operations/$OP -H "$AUTH"; echo
+  curl -s "$S/recsim/v1/inbox?call=$CALL"; echo        # the call's notifications, completion included
+  curl -s $S/recsim/v1/calls/$CALL/events; echo         # the timeline: beep, speech, digit, completed
+  # 6. Download the recording with its token.
+  R=$(curl -s $S/v1.0/communications/calls/$CALL/operations/$OP -H "$AUTH")
+  LOC=$(echo "$R" | sed 's/.*"recordingLocation":"\([^"]*\)".*/\1/')
+  TOK=$(echo "$R" | sed 's/.*"recordingAccessToken":"\([^"]*\)".*/\1/')
+  curl -s -o recording.wav "$LOC" -H "Authorization: Bearer $TOK" && ls -l recording.wav
+  # 7. Hang up.
+  curl -s -X DELETE $S/v1.0/communications/calls/$CALL -H "$AUTH"
+
+POST /recsim/v1/calls also takes "options" with the flags below in camelCase
+(hangupPolicy, endOfMedia, docsCasing, strictV1, strictCompliance,
+retention, rate) and the engine's switches (stopTonesDuringPrompt,
+includeStopTone, trimSilence, beepEcho, beepHz, beepMs, beepLevel, fault).`
+
+func runServe(e *env, args []string) int {
+	fs := newFlags(e, "serve", "[--addr 127.0.0.1:8080] [--clock realtime|fast] [--data-dir DIR] [flags]", serveHelp)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	clock := fs.String("clock", "realtime", "realtime: pace caller audio at its real rate; fast: run each operation to its end at once")
+	dataDir := fs.String("data-dir", "", "directory for the recordings (default: a fresh temporary one, removed at exit)")
+	token := fs.String("token", "", "require this bearer token on the Graph surface (default: any token)")
+	retention := fs.Duration("retention", 10*time.Minute, "how long recordings outlive their call")
+	hangup := fs.String("hangup-policy", "notify", "a hang-up ends the running operation with 410/8528 (notify) or with no notification (silent)")
+	eom := fs.String("end-of-media", "silence", "when the caller's media ends: silence, hangup or stall")
+	docsCasing := fs.Bool("docs-casing", false, "operation status as the docs spell it (running) instead of the schema (Running)")
+	strictV1 := fs.Bool("strict-v1", false, "on /v1.0: no completionReason, streamWhileRecording rejected")
+	strictCompliance := fs.Bool("strict-compliance", false, "refuse recording downloads (403) while the call's recording status is not recording")
+	var hosts hostList
+	fs.Var(&hosts, "allow-prompt-host", "a host prompts may be fetched from (repeatable; default: 127.0.0.1, ::1, localhost)")
+	rate := fs.Int("rate", 16000, "a call's media rate until its first media says otherwise (Hz)")
+	pos, err := parse(fs, args)
+	if err == nil {
+		err = wantArgs(pos, 0, "")
+	}
+	cfg := server.Config{DataDir: *dataDir, Token: *token, Retention: *retention, DocsCasing: *docsCasing,
+		StrictV1: *strictV1, StrictCompliance: *strictCompliance, Rate: media.SampleRate(*rate)}
+	if err == nil && *retention <= 0 {
+		err = fmt.Errorf("--retention = %s: must be positive", *retention)
+	}
+	if err == nil && media.SampleRate(*rate).Validate() != nil {
+		err = fmt.Errorf("--rate = %d: must be 8000–48000 Hz", *rate)
+	}
+	if err == nil {
+		if cfg.Clock, err = engine.ParseMode(*clock); err != nil {
+			err = fmt.Errorf("--clock: %w", err)
+		}
+	}
+	if err == nil {
+		if cfg.Hangup, err = engine.ParseHangupPolicy(*hangup); err != nil {
+			err = fmt.Errorf("--hangup-policy: %w", err)
+		}
+	}
+	if err == nil {
+		if cfg.EndOfMedia, err = engine.ParseEndOfMedia(*eom); err != nil {
+			err = fmt.Errorf("--end-of-media: %w", err)
+		}
+	}
+	if err != nil {
+		return fail(e, "serve", err)
+	}
+	if len(hosts) > 0 {
+		cfg.AllowPromptHosts = hosts
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	cfg.Logger = log
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fail(e, "serve", fmt.Errorf("--addr = %s: %w", *addr, err))
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		ln.Close()
+		return fail(e, "serve", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("recsim serve listening", "url", "http://"+ln.Addr().String(), "clock", cfg.Clock.String(),
+		"dataDir", srv.DataDir(), "token", *token != "", "hangupPolicy", *hangup, "endOfMedia", *eom)
+
+	code := exitOK
+	select {
+	case <-ctx.Done():
+		log.Info("recsim serve stopping: draining")
+	case err := <-served:
+		log.Error("recsim serve: listener failed", "error", err)
+		code = exitFailure
+	}
+	stop()
+	dctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer cancel()
+	// New calls and operations get 503 from now on; the listener stays up
+	// so notifications to /recsim/v1/inbox and downloads still work.
+	if err := srv.Shutdown(dctx); err != nil {
+		log.Warn("recsim serve: drain incomplete; undelivered notifications dropped", "error", err)
+	}
+	_ = hs.Shutdown(dctx) // stop accepting; let answers in flight finish
+	if err := srv.Close(); err != nil {
+		log.Warn("recsim serve: removing the data directory", "error", err)
+	}
+	log.Info("recsim serve stopped")
+	return code
+}

@@ -1,0 +1,630 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/media"
+)
+
+// callState is a call's state as Graph names it.
+type callState uint8
+
+const (
+	stateIncoming callState = iota
+	stateEstablishing
+	stateEstablished
+	stateTerminated
+)
+
+func (s callState) String() string {
+	return [...]string{"incoming", "establishing", "established", "terminated"}[s]
+}
+
+// call is one call of the mock. Locks, in the order they may nest:
+// ctl (serialises the handlers that drive the engine call), then the
+// engine call's lock (RunCall.Do and View; OnEvent runs under it), then mu
+// (a leaf: never held while taking another lock but Server.mu).
+type call struct {
+	s         *Server
+	id        string
+	direction string
+	opts      callOptions // fixed at creation (ops.Rate is the default media rate)
+
+	ctl       sync.Mutex
+	rcp       atomic.Pointer[engine.RunCall]
+	rate      media.SampleRate // under ctl: the call's media rate
+	rateFixed bool             // under ctl: the first media or operation fixed the rate
+
+	mu            sync.Mutex
+	cond          *sync.Cond // on mu: the courier waits for holds to clear
+	state         callState
+	callbackURI   string
+	endedAt       time.Time
+	ops           map[string]*opEntry
+	pendingDelete int  // media operations still to end before the call's deleted notification
+	deleteDue     bool // the call ended; its deleted notification waits for pendingDelete
+	// outbox
+	notes   []*notification
+	next    int
+	courier bool
+	holds   int
+	seq     int64
+}
+
+func (c *call) rc() *engine.RunCall { return c.rcp.Load() }
+
+// expired reports whether the call ended more than its retention ago.
+func (c *call) expired(now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.endedAt.IsZero() && !now.Before(c.endedAt.Add(c.opts.retention))
+}
+
+func (c *call) currentState() callState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// resource returns the call as JSON-ready; etag adds @odata.id and
+// @odata.etag (notifications). The caller holds c.mu.
+func (c *call) resource(etag string) callResource {
+	r := callResource{ODataType: typeCall, ID: c.id, State: c.state.String(), Direction: c.direction,
+		CallbackURI: c.callbackURI, RequestedModalities: []string{"audio"}, MediaConfig: odataObject{typeServiceHostedMedia}}
+	if etag != "" {
+		r.ODataID, r.ODataEtag = "/communications/calls/"+c.id, etag
+	}
+	return r
+}
+
+// notifyCall enqueues a notification about the call itself with its
+// current state. The caller holds c.mu.
+func (c *call) notifyCall(changeType string) {
+	res := c.resource("")
+	c.enqueue(changeType, "/communications/calls/"+c.id, func(etag string) any {
+		r := res
+		r.ODataID, r.ODataEtag = "/communications/calls/"+c.id, etag
+		return r
+	}, nil)
+}
+
+// newCall creates a call and puts it under the runner.
+func (s *Server) newCall(opts callOptions, direction string, state callState, callback string) (*call, error) {
+	ec, err := engine.NewCall(engine.CallOptions{Ops: opts.ops, Hangup: opts.hangup, EndOfMedia: opts.eom})
+	if err != nil {
+		return nil, err
+	}
+	c := &call{s: s, id: engine.NewID(), direction: direction, opts: opts, rate: opts.ops.Rate, state: state,
+		callbackURI: callback, ops: map[string]*opEntry{}}
+	c.cond = sync.NewCond(&c.mu)
+	c.rcp.Store(s.runner.Add(c.id, ec))
+	s.mu.Lock()
+	s.calls[c.id] = c
+	s.mu.Unlock()
+	s.log.Info("call created", "call", c.id, "direction", direction, "callbackUri", callback)
+	return c, nil
+}
+
+// lookup returns a call the server still knows (live, or ended within its
+// retention), or nil.
+func (s *Server) lookup(id string) *call {
+	s.mu.Lock()
+	c := s.calls[strings.ToLower(id)]
+	s.mu.Unlock()
+	if c == nil || c.expired(s.now()) {
+		return nil
+	}
+	return c
+}
+
+// liveCall returns a call that has not ended; otherwise it answers 404
+// (subcode 8522) and returns nil.
+func (q *request) liveCall(id string) *call {
+	c := q.s.lookup(id)
+	if c == nil || c.currentState() == stateTerminated {
+		q.callNotFound(id)
+		return nil
+	}
+	return c
+}
+
+// checkCallback validates a callbackUri.
+func checkCallback(field, uri string) error {
+	u, err := url.Parse(uri)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s = %s: must be an absolute http(s) URL where the bot receives notifications", field, quote(uri))
+	}
+	return nil
+}
+
+// placeCall answers POST /communications/calls: the bot places a call. It
+// is answered at once: 201 with the call (establishing), then an updated
+// notification with state established.
+func (s *Server) placeCall(q *request) {
+	if s.draining.Load() {
+		q.unavailable()
+		return
+	}
+	b, ok := q.jsonBody(false)
+	if !ok {
+		return
+	}
+	var body struct {
+		CallbackURI *string `json:"callbackUri"`
+	}
+	if err := decodeObject(b, &body); err != nil {
+		q.badRequest("%v", err)
+		return
+	}
+	if body.CallbackURI == nil {
+		q.badRequest("callbackUri is required: the URL where the bot receives notifications")
+		return
+	}
+	if err := checkCallback("callbackUri", *body.CallbackURI); err != nil {
+		q.badRequest("%v", err)
+		return
+	}
+	c, err := s.newCall(s.defOpts, "outgoing", stateEstablishing, *body.CallbackURI)
+	if err != nil {
+		q.fail(http.StatusInternalServerError, "InternalServerError", err.Error(), 0)
+		return
+	}
+	c.hold()
+	defer c.release()
+	c.mu.Lock()
+	res := c.resource("")
+	c.state = stateEstablished
+	c.notifyCall("updated")
+	c.mu.Unlock()
+	q.w.Header().Set("Location", q.base()+"/communications/calls/"+c.id)
+	q.json(http.StatusCreated, res)
+}
+
+// getCall answers GET /communications/calls/{id}.
+func (s *Server) getCall(q *request, id string) {
+	c := q.liveCall(id)
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	res := c.resource("")
+	c.mu.Unlock()
+	q.json(http.StatusOK, res)
+}
+
+// answer answers POST …/answer: an incoming call becomes established (202,
+// then an updated notification). A callbackUri in the body replaces the
+// call's.
+func (s *Server) answer(q *request, id string) {
+	c := q.liveCall(id)
+	if c == nil {
+		return
+	}
+	b, ok := q.jsonBody(true)
+	if !ok {
+		return
+	}
+	var body struct {
+		CallbackURI *string `json:"callbackUri"`
+	}
+	if err := decodeObject(b, &body); err != nil {
+		q.badRequest("%v", err)
+		return
+	}
+	if body.CallbackURI != nil {
+		if err := checkCallback("callbackUri", *body.CallbackURI); err != nil {
+			q.badRequest("%v", err)
+			return
+		}
+	}
+	c.hold()
+	defer c.release()
+	c.mu.Lock()
+	st := c.state
+	if st == stateIncoming {
+		c.state = stateEstablished
+		if body.CallbackURI != nil {
+			c.callbackURI = *body.CallbackURI
+		}
+		c.notifyCall("updated")
+	}
+	c.mu.Unlock()
+	switch st {
+	case stateIncoming:
+		q.w.WriteHeader(http.StatusAccepted)
+	case stateTerminated:
+		q.callNotFound(id)
+	default:
+		q.badRequest("state = %s: only an incoming call can be answered", st)
+	}
+}
+
+// hangup ends the call (the bot's DELETE or the caller): its running
+// operation ends with the hang-up row (or silently), queued ones too, then
+// the call's deleted notification goes. False if it had already ended.
+func (s *Server) hangup(c *call, who string) bool {
+	c.hold()
+	defer c.release()
+	c.ctl.Lock()
+	defer c.ctl.Unlock()
+	ok := false
+	c.rc().Do(func(ec *engine.Call, ev []engine.CallEvent) []engine.CallEvent {
+		if ec.Ended() {
+			return ev
+		}
+		ok = true
+		c.terminate()
+		return ec.Hangup(ev)
+	})
+	if ok {
+		s.log.Info("call ended", "call", c.id, "by", who)
+	}
+	return ok
+}
+
+// terminate marks the call ended and arranges its deleted notification to
+// follow the completions of its media operations. It runs under the engine
+// call's lock, before those operations end.
+func (c *call) terminate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == stateTerminated {
+		return
+	}
+	c.state = stateTerminated
+	c.endedAt = c.s.now()
+	n := 0
+	for _, e := range c.ops {
+		if (e.kind == kindRecord || e.kind == kindPlay) && !e.ended {
+			n++
+		}
+	}
+	c.pendingDelete, c.deleteDue = n, true
+	if n == 0 {
+		c.deleteDue = false
+		c.notifyCall("deleted")
+	}
+}
+
+// deleteCall answers DELETE /communications/calls/{id}: 204.
+func (s *Server) deleteCall(q *request, id string) {
+	c := q.liveCall(id)
+	if c == nil {
+		return
+	}
+	if !s.hangup(c, "bot") {
+		q.callNotFound(id)
+		return
+	}
+	q.w.WriteHeader(http.StatusNoContent)
+}
+
+// getOperation answers GET …/operations/{opId}; it works until the call's
+// retention ends.
+func (s *Server) getOperation(q *request, callID, opID string) {
+	c := s.lookup(callID)
+	if c == nil {
+		q.callNotFound(callID)
+		return
+	}
+	c.mu.Lock()
+	e := c.ops[strings.ToLower(opID)]
+	var res any
+	if e != nil {
+		res = e.resource(c.id, c.opts, "")
+	}
+	c.mu.Unlock()
+	if e == nil {
+		q.fail(http.StatusNotFound, "NotFound", fmt.Sprintf("Operation %s not found on call %s.", opID, c.id), 0)
+		return
+	}
+	q.json(http.StatusOK, res)
+}
+
+// mediaCall is the common start of the media actions: a live, established
+// call, not draining. It answers and returns nil otherwise.
+func (q *request) mediaCall(id, action string) *call {
+	c := q.liveCall(id)
+	if c == nil {
+		return nil
+	}
+	if q.s.draining.Load() {
+		q.unavailable()
+		return nil
+	}
+	if st := c.currentState(); st != stateEstablished {
+		q.badRequest("state = %s: %s needs an established call (answer it first)", st, action)
+		return nil
+	}
+	return c
+}
+
+// recordResponse answers POST …/recordResponse (and record): 200, the
+// recordOperation Running (NotStarted when queued), and its Location.
+func (s *Server) recordResponse(q *request, id string) {
+	c := q.liveCall(id)
+	if c == nil {
+		return
+	}
+	b, ok := q.jsonBody(true)
+	if !ok {
+		return
+	}
+	req, err := engine.ParseRecordRequest(b, c.opts.strictV1 && q.ver == "v1.0")
+	if err != nil {
+		q.badRequest("%v", err)
+		return
+	}
+	if c = q.mediaCall(id, "recordResponse"); c == nil {
+		return
+	}
+	prompt := s.loadPrompts(q.r.Context(), req.Prompts)
+	e := &opEntry{id: engine.NewID(), kind: kindRecord, ver: q.ver, root: q.root(), clientContext: req.ClientContext, stream: req.StreamWhileRecording}
+	s.startMedia(q, c, e, func(ec *engine.Call, ev []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error) {
+		return ec.Record(e.id, req, prompt, ev)
+	})
+}
+
+// playPrompt answers POST …/playPrompt: 200, a playPromptOperation and its
+// Location.
+func (s *Server) playPrompt(q *request, id string) {
+	c := q.liveCall(id)
+	if c == nil {
+		return
+	}
+	b, ok := q.jsonBody(false)
+	if !ok {
+		return
+	}
+	prompts, cc, err := parsePlayPrompt(b)
+	if err != nil {
+		q.badRequest("%v", err)
+		return
+	}
+	if c = q.mediaCall(id, "playPrompt"); c == nil {
+		return
+	}
+	prompt := s.loadPrompts(q.r.Context(), prompts)
+	e := &opEntry{id: engine.NewID(), kind: kindPlay, ver: q.ver, root: q.root(), clientContext: cc}
+	s.startMedia(q, c, e, func(ec *engine.Call, ev []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error) {
+		return ec.PlayPrompt(e.id, prompt, false, ev)
+	})
+}
+
+// startMedia queues a media operation on the call and answers with its
+// status at that moment.
+func (s *Server) startMedia(q *request, c *call, e *opEntry, queue func(*engine.Call, []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error)) {
+	c.hold()
+	defer c.release()
+	c.ctl.Lock()
+	var res any
+	var err error
+	c.rc().Do(func(ec *engine.Call, ev []engine.CallEvent) []engine.CallEvent {
+		var op *engine.CallOp
+		op, ev, err = queue(ec, ev)
+		if err != nil {
+			return ev
+		}
+		// Running when it started at once, even if it has already ended
+		// (a prompt that failed to load): the bot learns the result from
+		// the notification, as from the service.
+		st := op.Status
+		if st != engine.NotStarted {
+			st = engine.Running
+		}
+		c.mu.Lock()
+		e.cop, e.status = op, st
+		c.ops[e.id] = e
+		res = e.resource(c.id, c.opts, "")
+		c.mu.Unlock()
+		return ev
+	})
+	c.rateFixed = true
+	c.ctl.Unlock()
+	if errors.Is(err, engine.ErrCallEnded) {
+		q.callNotFound(c.id)
+		return
+	}
+	if err != nil {
+		q.fail(http.StatusInternalServerError, "InternalServerError", err.Error(), 0)
+		return
+	}
+	q.w.Header().Set("Location", q.base()+e.resourceURL(c.id))
+	q.json(http.StatusOK, res)
+}
+
+// parsePlayPrompt parses a playPrompt body: prompts (1 to 10 mediaPrompts
+// with mediaInfo.uri) and clientContext.
+func parsePlayPrompt(b []byte) ([]engine.Prompt, *string, error) {
+	var body struct {
+		Prompts       json.RawMessage `json:"prompts"`
+		ClientContext json.RawMessage `json:"clientContext"`
+	}
+	if err := decodeObject(b, &body); err != nil {
+		return nil, nil, err
+	}
+	cc, err := parseClientContext(body.ClientContext)
+	if err != nil {
+		return nil, nil, err
+	}
+	var items []json.RawMessage
+	if len(body.Prompts) == 0 || string(body.Prompts) == "null" {
+		return nil, nil, errors.New("prompts is required: 1 to 10 mediaPrompts with mediaInfo.uri")
+	}
+	if json.Unmarshal(body.Prompts, &items) != nil || len(items) == 0 || len(items) > 10 {
+		return nil, nil, fmt.Errorf("prompts = %s: must be an array of 1 to 10 mediaPrompts", shorten(string(body.Prompts)))
+	}
+	var out []engine.Prompt
+	for i, it := range items {
+		// Each item is validated as recordResponse validates its one prompt.
+		req, err := engine.ParseRecordRequest([]byte(`{"prompts":[`+string(it)+`]}`), false)
+		if err != nil {
+			var re *engine.RequestError
+			if errors.As(err, &re) {
+				re.Field = strings.Replace(re.Field, "prompts[0]", fmt.Sprintf("prompts[%d]", i), 1)
+				return nil, nil, re
+			}
+			return nil, nil, err
+		}
+		out = append(out, req.Prompts...)
+	}
+	return out, cc, nil
+}
+
+// parseClientContext parses an optional clientContext (≤ 256 characters).
+func parseClientContext(v json.RawMessage) (*string, error) {
+	if len(v) == 0 || string(v) == "null" {
+		return nil, nil
+	}
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		return nil, fmt.Errorf("clientContext = %s: must be a string of at most 256 characters", shorten(string(v)))
+	}
+	if n := utf8.RuneCountInString(s); n > engine.MaxClientContext {
+		return nil, fmt.Errorf("clientContext = %d characters: must be at most 256 characters", n)
+	}
+	return &s, nil
+}
+
+// cancelMedia answers POST …/cancelMediaProcessing: the running and queued
+// operations end with operationCanceled; 200 with a completed
+// cancelMediaProcessingOperation and its Location.
+func (s *Server) cancelMedia(q *request, id string) {
+	c := q.liveCall(id)
+	if c == nil {
+		return
+	}
+	b, ok := q.jsonBody(true)
+	if !ok {
+		return
+	}
+	var body struct {
+		ClientContext json.RawMessage `json:"clientContext"`
+	}
+	if err := decodeObject(b, &body); err != nil {
+		q.badRequest("%v", err)
+		return
+	}
+	cc, err := parseClientContext(body.ClientContext)
+	if err != nil {
+		q.badRequest("%v", err)
+		return
+	}
+	e := &opEntry{id: engine.NewID(), kind: kindCancel, ver: q.ver, root: q.root(), clientContext: cc, status: engine.Completed, ended: true}
+	s.completedOp(q, c, e, func(ec *engine.Call, ev []engine.CallEvent) ([]engine.CallEvent, error) {
+		if ec.Ended() {
+			return ev, engine.ErrCallEnded
+		}
+		return ec.CancelMedia(ev), nil
+	})
+}
+
+// updateRecordingStatus answers POST …/updateRecordingStatus: 200 with a
+// completed updateRecordingStatusOperation and its Location.
+func (s *Server) updateRecordingStatus(q *request, id string) {
+	c := q.liveCall(id)
+	if c == nil {
+		return
+	}
+	b, ok := q.jsonBody(false)
+	if !ok {
+		return
+	}
+	var body struct {
+		ClientContext json.RawMessage `json:"clientContext"`
+		Status        json.RawMessage `json:"status"`
+	}
+	if err := decodeObject(b, &body); err != nil {
+		q.badRequest("%v", err)
+		return
+	}
+	cc, err := parseClientContext(body.ClientContext)
+	if err != nil {
+		q.badRequest("%v", err)
+		return
+	}
+	var name string
+	if len(body.Status) == 0 || string(body.Status) == "null" {
+		q.badRequest("status is required: notRecording, recording or failed")
+		return
+	}
+	if json.Unmarshal(body.Status, &name) != nil {
+		q.badRequest("status = %s: must be a string: notRecording, recording or failed", shorten(string(body.Status)))
+		return
+	}
+	st, err := engine.ParseRecordingStatus(name)
+	if err != nil {
+		q.badRequest("status = %s: must be notRecording, recording or failed", quote(name))
+		return
+	}
+	e := &opEntry{id: engine.NewID(), kind: kindUpdateStatus, ver: q.ver, root: q.root(), clientContext: cc, status: engine.Completed, ended: true}
+	s.completedOp(q, c, e, func(ec *engine.Call, ev []engine.CallEvent) ([]engine.CallEvent, error) {
+		return ev, ec.UpdateRecordingStatus(st)
+	})
+}
+
+// completedOp runs an action that completes at once and answers 200 with
+// its operation and Location.
+func (s *Server) completedOp(q *request, c *call, e *opEntry, act func(*engine.Call, []engine.CallEvent) ([]engine.CallEvent, error)) {
+	c.hold()
+	defer c.release()
+	c.ctl.Lock()
+	var err error
+	c.rc().Do(func(ec *engine.Call, ev []engine.CallEvent) []engine.CallEvent {
+		ev, err = act(ec, ev)
+		if err == nil {
+			c.mu.Lock()
+			c.ops[e.id] = e
+			c.mu.Unlock()
+		}
+		return ev
+	})
+	c.ctl.Unlock()
+	if errors.Is(err, engine.ErrCallEnded) {
+		q.callNotFound(c.id)
+		return
+	}
+	if err != nil {
+		q.fail(http.StatusInternalServerError, "InternalServerError", err.Error(), 0)
+		return
+	}
+	c.mu.Lock()
+	res := e.resource(c.id, c.opts, "")
+	c.mu.Unlock()
+	q.w.Header().Set("Location", q.base()+e.resourceURL(c.id))
+	q.json(http.StatusOK, res)
+}
+
+// setRate changes the media rate of a call that has had neither media nor
+// an operation yet, by replacing its (idle, empty) engine call. The caller
+// holds c.ctl.
+func (s *Server) setRate(c *call, rate media.SampleRate) error {
+	old := c.rc()
+	var st engine.RecordingStatus
+	ended := false
+	old.View(func(ec *engine.Call) { st, ended = ec.RecordingStatus(), ec.Ended() })
+	if ended {
+		return engine.ErrCallEnded
+	}
+	opts := c.opts
+	opts.ops.Rate = rate
+	ec, err := engine.NewCall(engine.CallOptions{Ops: opts.ops, Hangup: opts.hangup, EndOfMedia: opts.eom})
+	if err != nil {
+		return err
+	}
+	_ = ec.UpdateRecordingStatus(st)
+	c.rcp.Store(s.runner.Add(c.id, ec))
+	s.runner.Remove(old)
+	c.rate = rate
+	return nil
+}

@@ -1,0 +1,326 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/scenario"
+	"github.com/recsim/recsim/media"
+)
+
+// incomingCall answers POST /recsim/v1/calls: a caller rings the bot. 201
+// {"id", "state": "incoming"}, then a created notification (state
+// incoming) goes to the callbackUri.
+func (s *Server) incomingCall(q *request) {
+	if s.draining.Load() {
+		q.unavailable()
+		return
+	}
+	b, ok := q.jsonBody(false)
+	if !ok {
+		return
+	}
+	var body struct {
+		CallbackURI *string         `json:"callbackUri"`
+		Options     json.RawMessage `json:"options"`
+	}
+	if err := decodeObject(b, &body); err != nil {
+		q.badRequest("%v", err)
+		return
+	}
+	if body.CallbackURI == nil {
+		q.badRequest("callbackUri is required: the URL where the bot receives notifications")
+		return
+	}
+	if err := checkCallback("callbackUri", *body.CallbackURI); err != nil {
+		q.badRequest("%v", err)
+		return
+	}
+	opts, err := applyOptions(body.Options, s.defOpts)
+	if err != nil {
+		q.badRequest("%v", err)
+		return
+	}
+	c, err := s.newCall(opts, "incoming", stateIncoming, *body.CallbackURI)
+	if err != nil {
+		q.fail(http.StatusInternalServerError, "InternalServerError", err.Error(), 0)
+		return
+	}
+	c.hold()
+	defer c.release()
+	c.mu.Lock()
+	c.notifyCall("created")
+	c.mu.Unlock()
+	q.w.Header().Set("Location", q.root()+"/v1.0/communications/calls/"+c.id)
+	q.json(http.StatusCreated, map[string]string{"id": c.id, "state": stateIncoming.String()})
+}
+
+// isWAV reports whether a media type names a WAV file.
+func isWAV(mt string) bool {
+	switch mt {
+	case "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave":
+		return true
+	}
+	return false
+}
+
+// putMedia answers PUT /recsim/v1/calls/{id}/media: a WAV (audio/wav) or
+// a scenario script (application/json) becomes the caller's audio from
+// the next frame (or the next operation's first sample). 204.
+func (s *Server) putMedia(q *request, id string) {
+	c := q.liveCall(id)
+	if c == nil {
+		return
+	}
+	mt := mediaType(q.r)
+	var pcm []int16
+	var rate media.SampleRate
+	hangupEnd := false
+	switch {
+	case isWAV(mt):
+		b, err := readBody(q.r, maxMediaBody)
+		if err != nil {
+			q.bodyFail(err)
+			return
+		}
+		rd, err := media.NewReader(bytes.NewReader(b), "media")
+		if err == nil {
+			pcm, err = media.ReadAll(rd)
+		}
+		if err != nil {
+			q.badRequest("%v", err)
+			return
+		}
+		rate = rd.Rate()
+	case mt == "application/json":
+		b, err := readBody(q.r, maxJSONBody)
+		if err != nil {
+			q.bodyFail(err)
+			return
+		}
+		c.ctl.Lock()
+		def := c.rate
+		c.ctl.Unlock()
+		audio, err := buildScript(b, def)
+		if err != nil {
+			q.badRequest("%v", err)
+			return
+		}
+		pcm, rate, hangupEnd = audio.PCM, audio.Rate, audio.Hangup
+	default:
+		q.fail(http.StatusUnsupportedMediaType, "UnsupportedMediaType",
+			fmt.Sprintf("Content-Type = %q: media must be audio/wav (a WAV file) or application/json (a scenario script).", q.r.Header.Get("Content-Type")), 0)
+		return
+	}
+
+	c.ctl.Lock()
+	defer c.ctl.Unlock()
+	if rate != c.rate {
+		if c.rateFixed {
+			q.badRequest("media rate = %d Hz: the call's media rate is %d Hz, fixed by its first media or operation; nothing is resampled", int(rate), int(c.rate))
+			return
+		}
+		if err := s.setRate(c, rate); err != nil {
+			if errors.Is(err, engine.ErrCallEnded) {
+				q.callNotFound(id)
+				return
+			}
+			q.badRequest("media rate = %d Hz: %v", int(rate), err)
+			return
+		}
+	}
+	c.rateFixed = true
+	var err error
+	c.rc().Do(func(ec *engine.Call, ev []engine.CallEvent) []engine.CallEvent {
+		err = ec.SetMedia(pcm, hangupEnd)
+		return ev
+	})
+	if err != nil {
+		q.callNotFound(id)
+		return
+	}
+	s.log.Info("media set", "call", c.id, "samples", len(pcm), "rate", int(rate), "hangupAtEnd", hangupEnd)
+	q.w.WriteHeader(http.StatusNoContent)
+}
+
+// buildScript renders a scenario script's caller audio. A script without
+// a rate takes def (the call's media rate). Only the caller audio is used:
+// the bot sends the request, and the call's options are the switches. WAV
+// segments are refused: the server does not read its own disk for a
+// client.
+func buildScript(b []byte, def media.SampleRate) (scenario.Audio, error) {
+	sc, err := scenario.Parse(b, "media")
+	if err != nil {
+		return scenario.Audio{}, err
+	}
+	var probe struct {
+		Rate *int `json:"rate"`
+	}
+	_ = json.Unmarshal(b, &probe) // Parse accepted it
+	if probe.Rate == nil {
+		sc.Rate = int(def)
+	}
+	total := 0.0
+	for i, g := range sc.Caller {
+		if g.WAV != "" {
+			return scenario.Audio{}, fmt.Errorf("media: caller[%d].wav = %q: the server reads no files; PUT the WAV itself (Content-Type: audio/wav)", i, g.WAV)
+		}
+		total += segmentSeconds(g)
+	}
+	// A script renders no more audio than the largest WAV a PUT may carry.
+	if limit := float64(maxMediaBody/2) / float64(sc.Rate); total > limit {
+		return scenario.Audio{}, fmt.Errorf("media: caller = %.0f s: a script may render at most %.0f s at %d Hz (the 64 MiB media limit)", total, limit, sc.Rate)
+	}
+	return sc.Build("media", "")
+}
+
+// segmentSeconds bounds the length of a script segment from above (the
+// longest committed speech clip is 5.0 s; 10 s is counted for each). Negative or NaN values
+// count as nothing here: Build rejects them.
+func segmentSeconds(g scenario.Segment) float64 {
+	pos := func(v float64) float64 {
+		if v > 0 {
+			return v
+		}
+		return 0
+	}
+	switch {
+	case g.Silence != nil:
+		return pos(*g.Silence)
+	case g.Speech != "":
+		return 10
+	case g.DTMF != "":
+		d, gap := 0.1, 0.1
+		if g.Seconds > 0 {
+			d = g.Seconds
+		}
+		if g.Gap != nil {
+			gap = pos(*g.Gap)
+		}
+		return float64(len(g.DTMF)) * (pos(d) + gap)
+	}
+	return pos(g.Seconds)
+}
+
+// callerHangup answers POST /recsim/v1/calls/{id}/hangup: 204.
+func (s *Server) callerHangup(q *request, id string) {
+	c := q.liveCall(id)
+	if c == nil {
+		return
+	}
+	if !s.hangup(c, "caller") {
+		q.callNotFound(id)
+		return
+	}
+	q.w.WriteHeader(http.StatusNoContent)
+}
+
+// events answers GET /recsim/v1/calls/{id}/events: the timelines of the
+// call's operations in sample order.
+func (s *Server) events(q *request, id string) {
+	c := s.lookup(id)
+	if c == nil {
+		q.callNotFound(id)
+		return
+	}
+	var out []engine.TimelineEntry
+	c.rc().View(func(ec *engine.Call) {
+		for _, op := range ec.History() {
+			if op.Op == nil {
+				continue
+			}
+			for _, ev := range op.Op.Timeline() {
+				out = append(out, ev.Entry(ec.Rate(), op.ID))
+			}
+		}
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Sample < out[j].Sample })
+	if out == nil {
+		out = []engine.TimelineEntry{}
+	}
+	q.json(http.StatusOK, map[string]any{"value": out})
+}
+
+// onEvent is the runner's hook: it runs with the engine call locked, in
+// order per call, both inside handlers (RunCall.Do) and on the realtime
+// runner's ticks.
+func (s *Server) onEvent(rc *engine.RunCall, ev engine.CallEvent) {
+	s.mu.Lock()
+	c := s.calls[rc.ID]
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	if ev.Kind == engine.CallHungUp {
+		c.terminate()
+		s.log.Info("call ended", "call", c.id, "by", "caller (end of media)")
+		return
+	}
+	op := ev.Op
+	c.mu.Lock()
+	e := c.ops[op.ID]
+	var rec *recording
+	if e != nil {
+		rec = e.rec
+	}
+	c.mu.Unlock()
+	if e == nil {
+		return
+	}
+	switch ev.Kind {
+	case engine.OpStarted:
+		c.mu.Lock()
+		e.status = op.Status
+		c.mu.Unlock()
+	case engine.OpListenStarted:
+		if e.kind != kindRecord || !e.stream {
+			return
+		}
+		r := s.newRecording(c, rc, e)
+		c.mu.Lock()
+		e.rec, e.status = r, op.Status
+		c.enqueue("updated", e.resourceURL(c.id), func(etag string) any { return e.resource(c.id, c.opts, etag) }, nil)
+		c.mu.Unlock()
+	case engine.OpEnded:
+		var wait <-chan struct{}
+		if e.kind == kindRecord && op.Op != nil && op.Op.HasRecording() {
+			if rec == nil {
+				rec = s.newRecording(c, rc, e)
+			}
+			s.finish(rec, op.Op.Recording())
+			wait = rec.ready
+		} else if rec != nil {
+			s.drop(rec)
+			rec = nil
+		}
+		c.mu.Lock()
+		e.status, e.outcome, e.ended, e.rec = op.Status, op.Outcome, true, rec
+		if !op.Silent {
+			c.enqueue("deleted", e.resourceURL(c.id), func(etag string) any { return e.resource(c.id, c.opts, etag) }, wait)
+		}
+		if c.deleteDue {
+			c.pendingDelete--
+			if c.pendingDelete <= 0 {
+				c.deleteDue = false
+				c.notifyCall("deleted")
+			}
+		}
+		c.mu.Unlock()
+		r := engine.ResultOf(op.Outcome)
+		samples := 0
+		if op.Op != nil {
+			samples = len(op.Op.Recording())
+		}
+		kind := "recordResponse"
+		if e.kind == kindPlay {
+			kind = "playPrompt"
+		}
+		s.log.Info("operation ended", "call", c.id, "operation", op.ID, "kind", kind, "status", op.Status.String(),
+			"completionReason", r.Reason.String(), "code", r.Code, "subcode", r.Subcode, "recordedSamples", samples, "notified", !op.Silent)
+	}
+}

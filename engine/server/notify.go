@@ -1,0 +1,213 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// notification is one POST to a call's callbackUri. Its mutable fields
+// are guarded by the call's mu.
+type notification struct {
+	seq         int64
+	changeType  string
+	resourceURL string
+	body        []byte
+	wait        <-chan struct{} // closed when its recording is on disk (nil: nothing to wait for)
+
+	attempts  int
+	delivered bool
+	done      bool // delivered or given up
+	lastError string
+}
+
+// notificationJSON is a notification as GET …/notifications lists it.
+type notificationJSON struct {
+	Sequence    int64  `json:"sequence"`
+	ChangeType  string `json:"changeType"`
+	ResourceURL string `json:"resourceUrl"`
+	Attempts    int    `json:"attempts"`
+	Delivered   bool   `json:"delivered"`
+	LastError   string `json:"lastError,omitempty"`
+}
+
+// enqueue adds a notification for resource (built by data from the etag)
+// to the call's outbox and makes sure its courier runs. The caller holds
+// c.mu.
+func (c *call) enqueue(changeType, resourceURL string, data func(etag string) any, wait <-chan struct{}) {
+	c.seq++
+	etag := fmt.Sprintf(`W/"%d"`, c.seq)
+	body, _ := json.Marshal(commsNotifications{ODataType: typeNotifications, Value: []commsNotification{{
+		ODataType: typeNotification, ChangeType: changeType, ResourceURL: resourceURL, ResourceData: data(etag),
+	}}})
+	c.notes = append(c.notes, &notification{seq: c.seq, changeType: changeType, resourceURL: resourceURL, body: body, wait: wait})
+	if !c.courier {
+		c.courier = true
+		c.s.work.add()
+		go c.deliverAll()
+	}
+	c.cond.Broadcast()
+}
+
+// hold keeps the call's notifications from going out while a request that
+// may cause them is being answered: the bot then sees the answer (e.g. the
+// recordOperation Running) before the notifications it caused (in fast mode
+// the operation has already ended). release lets them go.
+func (c *call) hold() {
+	c.mu.Lock()
+	c.holds++
+	c.mu.Unlock()
+}
+
+func (c *call) release() {
+	c.mu.Lock()
+	c.holds--
+	c.cond.Broadcast()
+	c.mu.Unlock()
+}
+
+// deliverAll is the call's courier: it sends the outbox in order, one
+// notification at a time (a retried one keeps its place), and exits when
+// the outbox is empty.
+func (c *call) deliverAll() {
+	s := c.s
+	defer s.work.done()
+	for {
+		c.mu.Lock()
+		for c.holds > 0 && !s.closing() {
+			c.cond.Wait()
+		}
+		if c.next >= len(c.notes) || s.closing() {
+			c.courier = false
+			c.mu.Unlock()
+			return
+		}
+		n := c.notes[c.next]
+		c.mu.Unlock()
+
+		if n.wait != nil {
+			select {
+			case <-n.wait:
+			case <-s.quit:
+			}
+		}
+		c.deliver(n)
+
+		c.mu.Lock()
+		c.next++
+		c.mu.Unlock()
+	}
+}
+
+// deliver sends n until the bot acknowledges it (2xx) or the attempts run
+// out, backing off exponentially with jitter between attempts.
+func (c *call) deliver(n *notification) {
+	s := c.s
+	nc := s.cfg.Notify
+	backoff := nc.Initial
+	for {
+		c.mu.Lock()
+		uri := c.callbackURI
+		n.attempts++
+		attempt := n.attempts
+		c.mu.Unlock()
+
+		err := s.post(uri, n.body)
+
+		c.mu.Lock()
+		if err == nil {
+			n.delivered, n.done, n.lastError = true, true, ""
+		} else {
+			n.lastError = err.Error()
+			if attempt >= nc.Attempts {
+				n.done = true
+			}
+		}
+		done := n.done
+		c.mu.Unlock()
+		if err == nil {
+			s.log.Debug("notification delivered", "call", c.id, "sequence", n.seq, "changeType", n.changeType, "resource", n.resourceURL, "attempts", attempt)
+			return
+		}
+		if done {
+			s.log.Warn("notification given up", "call", c.id, "sequence", n.seq, "changeType", n.changeType, "resource", n.resourceURL, "attempts", attempt, "error", err)
+			return
+		}
+		s.log.Info("notification retry", "call", c.id, "sequence", n.seq, "attempt", attempt, "error", err)
+		// ±25 % jitter keeps many calls that failed together from retrying
+		// in lockstep.
+		d := time.Duration(float64(backoff) * (0.75 + 0.5*rand.Float64()))
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-s.quit:
+			t.Stop()
+			c.mu.Lock()
+			n.done = true
+			n.lastError += " (server closed before it was delivered)"
+			c.mu.Unlock()
+			return
+		}
+		backoff = min(2*backoff, nc.Max)
+	}
+}
+
+// post sends one notification body; nil means the bot acknowledged it.
+func (s *Server) post(uri string, body []byte) error {
+	ctx, cancel := context.WithTimeout(s.baseCtx, s.cfg.Notify.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, uri, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return fmt.Errorf("no answer within %s", s.cfg.Notify.Timeout)
+		}
+		return err
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		msg := strings.Join(strings.Fields(string(b)), " ")
+		if msg != "" {
+			msg = ": " + shorten(msg)
+		}
+		return fmt.Errorf("callback answered %d%s", resp.StatusCode, msg)
+	}
+	return nil
+}
+
+func (s *Server) closing() bool {
+	select {
+	case <-s.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// notifications answers GET /recsim/v1/calls/{id}/notifications.
+func (s *Server) notifications(q *request, id string) {
+	c := s.lookup(id)
+	if c == nil {
+		q.callNotFound(id)
+		return
+	}
+	c.mu.Lock()
+	out := make([]notificationJSON, 0, len(c.notes))
+	for _, n := range c.notes {
+		out = append(out, notificationJSON{Sequence: n.seq, ChangeType: n.changeType, ResourceURL: n.resourceURL,
+			Attempts: n.attempts, Delivered: n.delivered, LastError: n.lastError})
+	}
+	c.mu.Unlock()
+	q.json(http.StatusOK, map[string]any{"value": out})
+}

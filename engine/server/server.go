@@ -1,0 +1,585 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/media"
+)
+
+// Config configures a Server. The zero value is a working server: realtime
+// clock, recordings in a fresh temporary directory, any bearer token,
+// 10-minute retention, the notify hang-up policy, the silence end-of-media
+// policy, the schema's enum casing, prompts fetched from loopback only,
+// scripted media at 16 000 Hz, no logging.
+type Config struct {
+	// Clock: engine.Realtime paces the caller streams in 20 ms frames;
+	// engine.Fast runs each operation to its end as soon as it starts.
+	Clock engine.Mode
+	// DataDir holds the recordings; "" makes a fresh temporary directory,
+	// removed by Close.
+	DataDir string
+	// Token, if set, is the only bearer token the Graph surface accepts.
+	Token string
+	// Retention is how long recordings (and ended calls' operations)
+	// outlive their call; 0 means 10 minutes.
+	Retention  time.Duration
+	Hangup     engine.HangupPolicy
+	EndOfMedia engine.EndOfMedia
+	// DocsCasing sends operation status as the docs spell it ("running");
+	// StrictV1 drops completionReason and rejects streamWhileRecording on
+	// /v1.0; StrictCompliance refuses a recording download (403) while the
+	// call's recording status is not "recording".
+	DocsCasing, StrictV1, StrictCompliance bool
+	// AllowPromptHosts are the hosts (or host:port) prompts may be fetched
+	// from; nil means loopback only: 127.0.0.1, ::1, localhost.
+	AllowPromptHosts []string
+	// Rate is the default media rate of a call (and of scripted media that
+	// names none); 0 means 16 000 Hz.
+	Rate   media.SampleRate
+	Logger *slog.Logger // nil: no logging
+	// HTTPClient sends notifications and fetches prompts; nil: a client
+	// with a connection pool sized for many calls.
+	HTTPClient *http.Client
+	// BaseURL is the server's root URL as bots reach it (e.g.
+	// "https://mock.example:8443"); "" derives it from each request's Host.
+	BaseURL string
+
+	// Tuning and test hooks.
+
+	// Now is the clock for retention, expiry and dates; nil: time.Now.
+	Now func() time.Time
+	// RunnerClock paces the realtime runner; nil: the wall clock.
+	RunnerClock engine.Clock
+	// Frame is the realtime frame; 0: 20 ms.
+	Frame time.Duration
+	// ReceiveTimeout is the media receive timeout under the stall
+	// end-of-media policy; 0: 10 s.
+	ReceiveTimeout time.Duration
+	// Notify tunes notification delivery.
+	Notify NotifyConfig
+	// PromptTimeout bounds one prompt download (0: 10 s); PromptMaxBytes
+	// caps its size (0: 16 MiB).
+	PromptTimeout  time.Duration
+	PromptMaxBytes int64
+}
+
+// NotifyConfig tunes notification delivery: each POST to a callbackUri
+// waits at most Timeout for an answer; a non-2xx answer or none is retried
+// after an exponential back-off that starts at Initial, doubles up to Max,
+// and is jittered by ±25 %; after Attempts tries the notification is given
+// up, kept and listed as undelivered, and the next one goes.
+type NotifyConfig struct {
+	Timeout  time.Duration // 0: 5 s
+	Initial  time.Duration // 0: 250 ms
+	Max      time.Duration // 0: 30 s
+	Attempts int           // 0: 10
+}
+
+// Defaults (sim). Each names where it comes from.
+const (
+	// 10 minutes: SPEC §6's default retention after the call ends.
+	defaultRetention = 10 * time.Minute
+	// SPEC §10: Graph JSON bodies are capped at 1 MiB (after gunzip too).
+	maxJSONBody = 1 << 20
+	// SPEC §10: media bodies are capped at 64 MiB (~35 min at 16 kHz).
+	maxMediaBody = 64 << 20
+	// A prompt is at most 120 s long in practice (the longest timer);
+	// 16 MiB holds 8.7 min of 16 kHz 16-bit mono, far above it.
+	defaultPromptMaxBytes = 16 << 20
+	// 10 s: a loopback prompt server answers in milliseconds; a prompt that
+	// takes longer is a failed download (8536) rather than a stuck POST.
+	defaultPromptTimeout = 10 * time.Second
+	// Notification retry: 5 s per attempt (a bot should answer at once),
+	// 250 ms doubling to 30 s, 10 attempts: about 2 minutes before a
+	// notification is given up, enough to restart a crashed bot.
+	defaultNotifyTimeout  = 5 * time.Second
+	defaultNotifyInitial  = 250 * time.Millisecond
+	defaultNotifyMax      = 30 * time.Second
+	defaultNotifyAttempts = 10
+	// How often ended calls and expired recordings are swept away; they
+	// are also checked on every access, so this only frees memory and disk.
+	sweepEvery = 30 * time.Second
+)
+
+// Server is the mock Graph server: an http.Handler serving the Graph
+// surface under /v1.0 and /beta and the simulation control under
+// /recsim/v1. Create it with New, mount it anywhere (httptest.NewServer
+// works), and Close it when done.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	client  *http.Client
+	prompts *http.Client // client with the allow-list check on redirects
+	allow   map[string]bool
+	runner  *engine.Runner
+	dataDir string
+	tempDir bool // dataDir was made by New; Close removes it
+	defOpts callOptions
+
+	mu       sync.Mutex // leaf: guards calls and recordings
+	calls    map[string]*call
+	recs     map[string]*recording
+	draining atomic.Bool
+	inbox    inbox
+
+	work      tracker // notifications being delivered, recordings being written
+	quit      chan struct{}
+	baseCtx   context.Context // cancelled by Close: aborts deliveries and fetches
+	cancel    context.CancelFunc
+	bg        sync.WaitGroup // runner and janitor goroutines
+	closeOnce sync.Once
+}
+
+// New returns a running server: in realtime mode its runner paces the
+// calls from now on. Close stops it.
+func New(cfg Config) (*Server, error) {
+	if cfg.Rate == 0 {
+		cfg.Rate = 16000
+	}
+	if err := cfg.Rate.Validate(); err != nil {
+		return nil, fmt.Errorf("server: Config.Rate = %d: %w", int(cfg.Rate), err)
+	}
+	if cfg.Clock != engine.Realtime && cfg.Clock != engine.Fast {
+		return nil, fmt.Errorf("server: Config.Clock = %d: must be engine.Realtime or engine.Fast", cfg.Clock)
+	}
+	if cfg.Retention < 0 {
+		return nil, fmt.Errorf("server: Config.Retention = %s: must not be negative", cfg.Retention)
+	}
+	if cfg.Retention == 0 {
+		cfg.Retention = defaultRetention
+	}
+	if cfg.BaseURL != "" && !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
+		return nil, fmt.Errorf("server: Config.BaseURL = %q: must be an http:// or https:// URL", cfg.BaseURL)
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	n := &cfg.Notify
+	if n.Timeout <= 0 {
+		n.Timeout = defaultNotifyTimeout
+	}
+	if n.Initial <= 0 {
+		n.Initial = defaultNotifyInitial
+	}
+	if n.Max <= 0 {
+		n.Max = defaultNotifyMax
+	}
+	n.Max = max(n.Max, n.Initial)
+	if n.Attempts <= 0 {
+		n.Attempts = defaultNotifyAttempts
+	}
+	if cfg.PromptTimeout <= 0 {
+		cfg.PromptTimeout = defaultPromptTimeout
+	}
+	if cfg.PromptMaxBytes <= 0 {
+		cfg.PromptMaxBytes = defaultPromptMaxBytes
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, client: cfg.HTTPClient,
+		calls: map[string]*call{}, recs: map[string]*recording{}, quit: make(chan struct{})}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.client == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// Many calls notify the same bot at once: keep their connections
+		// instead of opening (and leaving in TIME_WAIT) one per POST.
+		t.MaxIdleConnsPerHost = 256
+		s.client = &http.Client{Transport: t}
+	}
+	hosts := cfg.AllowPromptHosts
+	if hosts == nil {
+		hosts = []string{"127.0.0.1", "::1", "localhost"}
+	}
+	s.allow = map[string]bool{}
+	for _, h := range hosts {
+		h = strings.ToLower(strings.TrimSpace(h))
+		h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+		if h != "" {
+			s.allow[h] = true
+		}
+	}
+	pc := *s.client
+	pc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !s.promptHostAllowed(req.URL) {
+			return fmt.Errorf("redirect to %s: host not on the prompt allow-list", req.URL.Host)
+		}
+		if len(via) >= 5 {
+			return errors.New("more than 5 redirects")
+		}
+		return nil
+	}
+	s.prompts = &pc
+
+	o, err := s.baseOptions()
+	if err != nil {
+		return nil, err
+	}
+	s.defOpts = o
+
+	if cfg.DataDir == "" {
+		d, err := os.MkdirTemp("", "recsim-recordings-")
+		if err != nil {
+			return nil, fmt.Errorf("server: data dir: %w", err)
+		}
+		s.dataDir, s.tempDir = d, true
+	} else {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("server: Config.DataDir = %q: %w", cfg.DataDir, err)
+		}
+		s.dataDir = cfg.DataDir
+	}
+
+	s.runner = engine.NewRunner(engine.RunnerOptions{Mode: cfg.Clock, Clock: cfg.RunnerClock, Frame: cfg.Frame,
+		ReceiveTimeout: cfg.ReceiveTimeout, OnEvent: s.onEvent})
+	s.baseCtx, s.cancel = context.WithCancel(context.Background())
+	s.bg.Add(2)
+	go func() {
+		defer s.bg.Done()
+		_ = s.runner.Run(s.baseCtx)
+	}()
+	go s.janitor()
+	return s, nil
+}
+
+// Tick advances every running operation of a realtime server by one frame
+// and returns how many it advanced. It is for tests that drive the server
+// by hand: give Config.RunnerClock a clock whose ticker never fires and
+// call Tick (with the clock's Now moved on by a frame each time, if media
+// receive timeouts matter).
+func (s *Server) Tick() int { return s.runner.Tick() }
+
+// DataDir returns the directory holding the recordings.
+func (s *Server) DataDir() string { return s.dataDir }
+
+// Shutdown stops accepting new calls and operations (503), cancels the
+// running and queued ones (each ends with operationCanceled and its
+// notification), and waits until every pending notification is delivered
+// or given up and every recording is written, or ctx ends. Downloads and
+// GETs keep working until Close. It returns ctx.Err() if ctx ended first.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	for _, c := range s.liveCalls() {
+		c.ctl.Lock()
+		c.rc().Do(func(call *engine.Call, ev []engine.CallEvent) []engine.CallEvent {
+			return call.CancelMedia(ev)
+		})
+		c.ctl.Unlock()
+	}
+	return s.work.wait(ctx)
+}
+
+// Close stops the runner, abandons notifications still being retried,
+// and removes the data directory if New made it. It is safe to call more
+// than once.
+func (s *Server) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.draining.Store(true)
+		close(s.quit)
+		s.cancel()
+		s.bg.Wait()
+		_ = s.work.wait(context.Background()) // they all stop at quit
+		if s.tempDir {
+			err = os.RemoveAll(s.dataDir)
+		}
+	})
+	return err
+}
+
+func (s *Server) liveCalls() []*call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*call, 0, len(s.calls))
+	for _, c := range s.calls {
+		out = append(out, c)
+	}
+	return out
+}
+
+// janitor sweeps ended calls and expired recordings away.
+func (s *Server) janitor() {
+	defer s.bg.Done()
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+			s.sweep()
+		}
+	}
+}
+
+// sweep forgets calls whose retention has passed and deletes their
+// recordings.
+func (s *Server) sweep() {
+	now := s.now()
+	var gone []*recording
+	s.mu.Lock()
+	for id, c := range s.calls {
+		if c.expired(now) {
+			delete(s.calls, id)
+			s.runner.Remove(c.rc())
+		}
+	}
+	for id, r := range s.recs {
+		if r.expired(now) {
+			delete(s.recs, id)
+			gone = append(gone, r)
+		}
+	}
+	s.mu.Unlock()
+	for _, r := range gone {
+		r.remove()
+	}
+}
+
+// tracker counts background work (deliveries, writes) so Shutdown can wait
+// for it.
+type tracker struct {
+	mu   sync.Mutex
+	n    int
+	zero chan struct{}
+}
+
+func (t *tracker) add() {
+	t.mu.Lock()
+	if t.n == 0 {
+		t.zero = make(chan struct{})
+	}
+	t.n++
+	t.mu.Unlock()
+}
+
+func (t *tracker) done() {
+	t.mu.Lock()
+	t.n--
+	if t.n == 0 {
+		close(t.zero)
+	}
+	t.mu.Unlock()
+}
+
+// wait returns when nothing is tracked, or ctx.Err() when ctx ends first.
+func (t *tracker) wait(ctx context.Context) error {
+	for {
+		t.mu.Lock()
+		if t.n == 0 {
+			t.mu.Unlock()
+			return nil
+		}
+		z := t.zero
+		t.mu.Unlock()
+		select {
+		case <-z:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// ServeHTTP serves the Graph surface, the simulation control and the
+// recordings, and logs one line per request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rw := &statusWriter{ResponseWriter: w}
+	rid := engine.NewID()
+	crid := r.Header.Get("client-request-id")
+	if crid == "" {
+		crid = rid
+	}
+	rw.Header().Set("request-id", rid)
+	rw.Header().Set("client-request-id", crid)
+	rq := &request{s: s, w: rw, r: r, id: rid, clientID: crid}
+	s.route(rq)
+	s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rw.code(), "bytes", rw.n,
+		"ms", float64(time.Since(start).Microseconds())/1000, "request-id", rid)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+// Flush sends buffered data to the client.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+// request is one request being served.
+type request struct {
+	s        *Server
+	w        http.ResponseWriter
+	r        *http.Request
+	id       string
+	clientID string
+	ver      string // "v1.0" or "beta" on the Graph surface
+}
+
+// root returns the server's root URL as the client reached it.
+func (q *request) root() string {
+	if q.s.cfg.BaseURL != "" {
+		return q.s.cfg.BaseURL
+	}
+	scheme := "http"
+	if q.r.TLS != nil {
+		scheme = "https"
+	}
+	host := q.r.Host
+	if host == "" {
+		host = "localhost"
+	}
+	return scheme + "://" + host
+}
+
+// base returns the Graph base URL of the request's version.
+func (q *request) base() string { return q.root() + "/" + q.ver }
+
+// route dispatches a request by its path.
+func (s *Server) route(q *request) {
+	path := strings.Trim(q.r.URL.Path, "/")
+	seg := strings.Split(path, "/")
+	switch {
+	case len(seg) >= 3 && (strings.EqualFold(seg[0], "v1.0") || strings.EqualFold(seg[0], "beta")) && strings.EqualFold(seg[1], "communications") && strings.EqualFold(seg[2], "calls"):
+		q.ver = strings.ToLower(seg[0])
+		if !q.authorized() {
+			return
+		}
+		s.routeGraph(q, seg[3:])
+	case len(seg) >= 3 && seg[0] == "recsim" && seg[1] == "v1" && seg[2] == "calls":
+		s.routeControl(q, seg[3:])
+	case len(seg) == 3 && seg[0] == "recsim" && seg[1] == "v1" && seg[2] == "inbox":
+		s.serveInbox(q)
+	case len(seg) == 4 && seg[0] == "recsim" && seg[1] == "v1" && seg[2] == "recordings":
+		if !q.method(http.MethodGet) {
+			return
+		}
+		s.download(q, seg[3])
+	default:
+		q.fail(http.StatusNotFound, "NotFound", fmt.Sprintf("Resource not found for the path %q.", q.r.URL.Path), 0)
+	}
+}
+
+func (s *Server) routeGraph(q *request, seg []string) {
+	switch {
+	case len(seg) == 0:
+		if q.method(http.MethodPost) {
+			s.placeCall(q)
+		}
+	case len(seg) == 1:
+		switch q.r.Method {
+		case http.MethodGet:
+			s.getCall(q, seg[0])
+		case http.MethodDelete:
+			s.deleteCall(q, seg[0])
+		default:
+			q.notAllowed("GET, DELETE")
+		}
+	case len(seg) == 3 && strings.EqualFold(seg[1], "operations"):
+		if q.method(http.MethodGet) {
+			s.getOperation(q, seg[0], seg[2])
+		}
+	case len(seg) == 2:
+		action := strings.ToLower(strings.TrimPrefix(strings.ToLower(seg[1]), "microsoft.graph."))
+		h, ok := map[string]func(*request, string){
+			"answer":                s.answer,
+			"recordresponse":        s.recordResponse,
+			"record":                s.recordResponse,
+			"playprompt":            s.playPrompt,
+			"cancelmediaprocessing": s.cancelMedia,
+			"updaterecordingstatus": s.updateRecordingStatus,
+		}[action]
+		if !ok {
+			q.fail(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment %q.", seg[1]), 0)
+			return
+		}
+		if q.method(http.MethodPost) {
+			h(q, seg[0])
+		}
+	default:
+		q.fail(http.StatusNotFound, "NotFound", fmt.Sprintf("Resource not found for the path %q.", q.r.URL.Path), 0)
+	}
+}
+
+func (s *Server) routeControl(q *request, seg []string) {
+	switch {
+	case len(seg) == 0:
+		if q.method(http.MethodPost) {
+			s.incomingCall(q)
+		}
+	case len(seg) == 2 && seg[1] == "media":
+		if q.method(http.MethodPut) {
+			s.putMedia(q, seg[0])
+		}
+	case len(seg) == 2 && seg[1] == "hangup":
+		if q.method(http.MethodPost) {
+			s.callerHangup(q, seg[0])
+		}
+	case len(seg) == 2 && seg[1] == "events":
+		if q.method(http.MethodGet) {
+			s.events(q, seg[0])
+		}
+	case len(seg) == 2 && seg[1] == "notifications":
+		if q.method(http.MethodGet) {
+			s.notifications(q, seg[0])
+		}
+	default:
+		q.fail(http.StatusNotFound, "NotFound", fmt.Sprintf("Resource not found for the path %q.", q.r.URL.Path), 0)
+	}
+}
+
+// method checks the request's method; on a mismatch it answers 405.
+func (q *request) method(m string) bool {
+	if q.r.Method == m {
+		return true
+	}
+	q.notAllowed(m)
+	return false
+}
+
+func (q *request) notAllowed(allow string) {
+	q.w.Header().Set("Allow", allow)
+	q.fail(http.StatusMethodNotAllowed, "MethodNotAllowed", fmt.Sprintf("Method %s is not allowed on %s; allowed: %s.", q.r.Method, q.r.URL.Path, allow), 0)
+}

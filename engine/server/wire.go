@@ -1,0 +1,156 @@
+package server
+
+import (
+	"github.com/recsim/recsim/engine"
+)
+
+// Graph's @odata.type values.
+const (
+	typeCall                  = "#microsoft.graph.call"
+	typePlayPrompt            = "#microsoft.graph.playPromptOperation"
+	typeCancelMedia           = "#microsoft.graph.cancelMediaProcessingOperation"
+	typeUpdateRecordingStatus = "#microsoft.graph.updateRecordingStatusOperation"
+	typeResultInfo            = "#microsoft.graph.resultInfo"
+	typeNotifications         = "#microsoft.graph.commsNotifications"
+	typeNotification          = "#microsoft.graph.commsNotification"
+	typeServiceHostedMedia    = "#microsoft.graph.serviceHostedMediaConfig"
+)
+
+// callResource is the call resource as GET, the 201 of POST calls and the
+// call notifications show it.
+type callResource struct {
+	ODataType           string      `json:"@odata.type"`
+	ODataID             string      `json:"@odata.id,omitempty"`
+	ODataEtag           string      `json:"@odata.etag,omitempty"`
+	ID                  string      `json:"id"`
+	State               string      `json:"state"`
+	Direction           string      `json:"direction"`
+	CallbackURI         string      `json:"callbackUri"`
+	RequestedModalities []string    `json:"requestedModalities"`
+	MediaConfig         odataObject `json:"mediaConfig"`
+}
+
+type odataObject struct {
+	ODataType string `json:"@odata.type"`
+}
+
+// playPromptOperation is a playPrompt's operation resource.
+type playPromptOperation struct {
+	ODataType        string             `json:"@odata.type"`
+	ODataID          string             `json:"@odata.id,omitempty"`
+	ODataEtag        string             `json:"@odata.etag,omitempty"`
+	ID               string             `json:"id"`
+	ClientContext    *string            `json:"clientContext"`
+	Status           string             `json:"status"`
+	ResultInfo       *engine.ResultInfo `json:"resultInfo"`
+	CompletionReason *string            `json:"completionReason"`
+}
+
+// commsOperation is an operation that completes at once:
+// cancelMediaProcessing and updateRecordingStatus.
+type commsOperation struct {
+	ODataType     string             `json:"@odata.type"`
+	ODataID       string             `json:"@odata.id,omitempty"`
+	ODataEtag     string             `json:"@odata.etag,omitempty"`
+	ID            string             `json:"id"`
+	ClientContext *string            `json:"clientContext"`
+	Status        string             `json:"status"`
+	ResultInfo    *engine.ResultInfo `json:"resultInfo"`
+}
+
+// commsNotifications is the body of every notification POST (SPEC §6):
+// one item.
+type commsNotifications struct {
+	ODataType string              `json:"@odata.type"`
+	Value     []commsNotification `json:"value"`
+}
+
+type commsNotification struct {
+	ODataType    string `json:"@odata.type"`
+	ChangeType   string `json:"changeType"`
+	ResourceURL  string `json:"resourceUrl"`
+	ResourceData any    `json:"resourceData"`
+}
+
+// opKind says what an operation entry is.
+type opKind uint8
+
+const (
+	kindRecord opKind = iota
+	kindPlay
+	kindCancel
+	kindUpdateStatus
+)
+
+// opEntry is an operation of a call as the server reports it. Its
+// mutable fields are guarded by the call's mu.
+type opEntry struct {
+	id            string
+	kind          opKind
+	ver           string // the surface it was created on
+	root          string // the server root URL the bot used
+	clientContext *string
+	stream        bool // streamWhileRecording
+
+	cop     *engine.CallOp // record and play: the engine's operation
+	status  engine.Status
+	outcome engine.Outcome
+	ended   bool
+	rec     *recording // its recording, once offered
+}
+
+func (e *opEntry) resourceURL(callID string) string {
+	return "/communications/calls/" + callID + "/operations/" + e.id
+}
+
+// resource returns e as JSON-ready Graph resource; etag, if not empty,
+// adds @odata.id and @odata.etag (notifications).
+func (e *opEntry) resource(callID string, o callOptions, etag string) any {
+	var odataID string
+	if etag != "" {
+		odataID = e.resourceURL(callID)
+	}
+	w := o.wire(e.ver)
+	switch e.kind {
+	case kindRecord:
+		v := engine.OperationView{ID: e.id, ClientContext: e.clientContext, Status: e.status, Outcome: e.outcome}
+		if e.rec != nil {
+			loc, tok := e.rec.location, e.rec.token
+			v.Location, v.Token = &loc, &tok
+		}
+		op := v.Wire(w)
+		if e.outcome == engine.OutcomeNone && e.rec != nil { // streamWhileRecording: offered while it runs
+			op.RecordingLocation, op.RecordingAccessToken = v.Location, v.Token
+		}
+		op.ODataID, op.ODataEtag = odataID, etag
+		return op
+	case kindPlay:
+		op := playPromptOperation{ODataType: typePlayPrompt, ODataID: odataID, ODataEtag: etag, ID: e.id,
+			ClientContext: e.clientContext, Status: o.status(e.status)}
+		if e.outcome != engine.OutcomeNone {
+			r := engine.ResultOf(e.outcome)
+			op.ResultInfo = &engine.ResultInfo{ODataType: typeResultInfo, Code: r.Code, Subcode: r.Subcode, Message: r.Message}
+			reason := playPromptReason(e.outcome)
+			op.CompletionReason = &reason
+		}
+		return op
+	}
+	t := typeCancelMedia
+	if e.kind == kindUpdateStatus {
+		t = typeUpdateRecordingStatus
+	}
+	return commsOperation{ODataType: t, ODataID: odataID, ODataEtag: etag, ID: e.id, ClientContext: e.clientContext, Status: o.status(e.status)}
+}
+
+// playPromptReason maps an outcome to Graph's playPromptCompletionReason
+// enum (unknown, completedSuccessfully, mediaOperationCanceled): the SDKs
+// parse only these.
+func playPromptReason(o engine.Outcome) string {
+	switch o {
+	case engine.OutPromptPlayed:
+		return "completedSuccessfully"
+	case engine.OutCanceled:
+		return "mediaOperationCanceled"
+	}
+	return "unknown"
+}

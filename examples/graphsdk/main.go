@@ -1,0 +1,495 @@
+// Command graphsdk drives recsim's mock Graph server with Microsoft's
+// official Go SDK (github.com/microsoftgraph/msgraph-sdk-go) the way a
+// calling bot does: a caller rings, the bot answers, declares that it
+// records, asks for a recorded response behind a prompt, polls the
+// operation, receives the completion notification and downloads the WAV
+// with its token; then it cancels a second recording midway and hangs up.
+// Any mismatch with what the SDK parses fails the run (exit 1).
+//
+//	go run .                     # the mock in process (realtime clock)
+//	go run . -mock http://127.0.0.1:8080 -token T   # against `recsim serve`
+//
+// It imports only the SDK's communications and models packages (and the
+// kiota runtime they need), not the whole service client, which halves the
+// build.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	absser "github.com/microsoft/kiota-abstractions-go/serialization"
+	khttp "github.com/microsoft/kiota-http-go"
+	jsonser "github.com/microsoft/kiota-serialization-json-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/communications"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/server"
+	"github.com/recsim/recsim/media"
+)
+
+func main() {
+	mock := flag.String("mock", "", "URL of a running `recsim serve` (default: start the mock in process)")
+	token := flag.String("token", "sdk-example-token", "bearer token for the Graph surface")
+	flag.Parse()
+	start := time.Now()
+	if err := run(*mock, *token); err != nil {
+		log.Fatalf("graphsdk: FAIL: %v", err)
+	}
+	fmt.Printf("graphsdk: PASS in %.1f s\n", time.Since(start).Seconds())
+}
+
+// bearerAuth is the SDK's authentication hook: it adds the bearer token.
+type bearerAuth string
+
+func (b bearerAuth) AuthenticateRequest(_ context.Context, r *abs.RequestInformation, _ map[string]any) error {
+	r.Headers.Add("Authorization", "Bearer "+string(b))
+	return nil
+}
+
+// notification is one notification as the bot received it: the envelope
+// decoded, resourceData parsed by the SDK.
+type notification struct {
+	changeType  string
+	resourceURL string
+	op          models.CommsOperationable // resourceData of an operation
+	callState   string                    // resourceData of a call
+}
+
+// bot receives notifications and hands them over in arrival order.
+type bot struct {
+	*httptest.Server
+	ch chan notification
+}
+
+func newBot() *bot {
+	b := &bot{ch: make(chan notification, 100)}
+	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		var env struct {
+			Type  string `json:"@odata.type"`
+			Value []struct {
+				Type         string          `json:"@odata.type"`
+				ChangeType   string          `json:"changeType"`
+				ResourceURL  string          `json:"resourceUrl"`
+				ResourceData json.RawMessage `json:"resourceData"`
+			} `json:"value"`
+		}
+		if err := json.Unmarshal(raw, &env); err != nil || env.Type != "#microsoft.graph.commsNotifications" || len(env.Value) != 1 {
+			log.Fatalf("graphsdk: FAIL: bad notification envelope: %s", raw)
+		}
+		v := env.Value[0]
+		n := notification{changeType: v.ChangeType, resourceURL: v.ResourceURL}
+		if strings.Contains(v.ResourceURL, "/operations/") {
+			node, err := jsonser.NewJsonParseNode(v.ResourceData)
+			if err != nil {
+				log.Fatalf("graphsdk: FAIL: resourceData: %v", err)
+			}
+			p, err := node.GetObjectValue(models.CreateCommsOperationFromDiscriminatorValue)
+			if err != nil {
+				log.Fatalf("graphsdk: FAIL: the SDK cannot parse resourceData: %v: %s", err, v.ResourceData)
+			}
+			n.op = p.(models.CommsOperationable)
+		} else {
+			var c struct{ State string }
+			_ = json.Unmarshal(v.ResourceData, &c)
+			n.callState = c.State
+		}
+		b.ch <- n
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	return b
+}
+
+// next waits for the next notification on resource (a suffix) with
+// changeType, skipping others.
+func (b *bot) next(changeType, resource string) (notification, error) {
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case n := <-b.ch:
+			if n.changeType == changeType && strings.HasSuffix(n.resourceURL, resource) {
+				return n, nil
+			}
+		case <-timeout:
+			return notification{}, fmt.Errorf("no %s notification for %s within 30 s", changeType, resource)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func str(p *string) string {
+	if p == nil {
+		return "<nil>"
+	}
+	return *p
+}
+
+// check fails the run unless ok.
+func check(ok bool, format string, args ...any) error {
+	if !ok {
+		return fmt.Errorf(format, args...)
+	}
+	return nil
+}
+
+func run(mockURL, token string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var gzipped atomic.Int64 // request bodies the SDK compressed (in process only)
+	inProcess := mockURL == ""
+	if inProcess {
+		srv, err := server.New(server.Config{Clock: engine.Realtime, Token: token})
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Content-Encoding") == "gzip" {
+				gzipped.Add(1)
+			}
+			srv.ServeHTTP(w, r)
+		}))
+		defer ts.Close()
+		mockURL = ts.URL
+	}
+	b := newBot()
+	defer b.Close()
+
+	// A prompt on a loopback host (the mock's default allow-list): 1 s of
+	// a 440 Hz tone, 16 kHz mono 16-bit as Graph requires.
+	promptWAV, err := media.EncodeWAV(media.Tone(16000, 16000, media.ToneSpec{Hz: 440, Level: -20, Ramp: 80}), 16000)
+	if err != nil {
+		return err
+	}
+	prompts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(promptWAV) }))
+	defer prompts.Close()
+
+	// The SDK: kiota's HTTP adapter (with its default middleware, which
+	// gzips request bodies) and JSON serialization, on the mock's /v1.0.
+	abs.RegisterDefaultSerializer(func() absser.SerializationWriterFactory { return jsonser.NewJsonSerializationWriterFactory() })
+	abs.RegisterDefaultDeserializer(func() absser.ParseNodeFactory { return jsonser.NewJsonParseNodeFactory() })
+	adapter, err := khttp.NewNetHttpRequestAdapter(bearerAuth(token))
+	if err != nil {
+		return err
+	}
+	adapter.SetBaseUrl(mockURL + "/v1.0")
+	comms := communications.NewCommunicationsRequestBuilderInternal(map[string]string{}, adapter)
+
+	// 1. A caller rings (simulation control, no token): the bot gets a
+	// created notification with state incoming.
+	callID, err := control(mockURL, "POST", "/recsim/v1/calls", `{"callbackUri": "`+b.URL+`/notify"}`)
+	if err != nil {
+		return err
+	}
+	n, err := b.next("created", "/communications/calls/"+callID)
+	if err != nil {
+		return err
+	}
+	if err := check(n.callState == "incoming", "created notification: state %q, want incoming", n.callState); err != nil {
+		return err
+	}
+	fmt.Printf("incoming call %s: created notification, state %s\n", callID, n.callState)
+	// What the caller does: waits through the prompt and the beep, speaks,
+	// presses #.
+	if _, err := control(mockURL, "PUT", "/recsim/v1/calls/"+callID+"/media",
+		`{"caller": [{"silence": 2}, {"speech": "en_us_s145_48"}, {"silence": 0.5}, {"dtmf": "#"}, {"silence": 2}]}`); err != nil {
+		return err
+	}
+	call := comms.Calls().ByCallId(callID)
+
+	// 2. Answer.
+	answer := communications.NewCallsItemAnswerPostRequestBody()
+	answer.SetCallbackUri(ptr(b.URL + "/notify"))
+	answer.SetAcceptedModalities([]models.Modality{models.AUDIO_MODALITY})
+	answer.SetMediaConfig(models.NewServiceHostedMediaConfig())
+	if err := call.Answer().Post(ctx, answer, nil); err != nil {
+		return fmt.Errorf("Answer: %w", describe(err))
+	}
+	if n, err = b.next("updated", "/communications/calls/"+callID); err != nil {
+		return err
+	}
+	if err := check(n.callState == "established", "answer: notification state %q, want established", n.callState); err != nil {
+		return err
+	}
+	got, err := call.Get(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("GET call: %w", describe(err))
+	}
+	if err := check(got.GetState() != nil && *got.GetState() == models.ESTABLISHED_CALLSTATE, "GET call: state %v", got.GetState()); err != nil {
+		return err
+	}
+	fmt.Println("answered: updated notification, state established; GET call parsed: established")
+
+	// 3. updateRecordingStatus.
+	urs := communications.NewCallsItemUpdateRecordingStatusPostRequestBody()
+	urs.SetStatus(ptr(models.RECORDING_RECORDINGSTATUS))
+	urs.SetClientContext(ptr("sdk-urs"))
+	ursOp, err := call.UpdateRecordingStatus().Post(ctx, urs, nil)
+	if err != nil {
+		return fmt.Errorf("UpdateRecordingStatus: %w", describe(err))
+	}
+	if err := check(ursOp.GetStatus() != nil && *ursOp.GetStatus() == models.COMPLETED_OPERATIONSTATUS && str(ursOp.GetClientContext()) == "sdk-urs",
+		"UpdateRecordingStatus: status %v, clientContext %s", ursOp.GetStatus(), str(ursOp.GetClientContext())); err != nil {
+		return err
+	}
+	fmt.Printf("updateRecordingStatus: %s, clientContext %s\n", ursOp.GetStatus(), str(ursOp.GetClientContext()))
+
+	// 4. recordResponse behind the prompt.
+	prompt := models.NewMediaPrompt()
+	mi := models.NewMediaInfo()
+	mi.SetUri(ptr(prompts.URL + "/prompt.wav"))
+	prompt.SetMediaInfo(mi)
+	rr := communications.NewCallsItemRecordResponsePostRequestBody()
+	rr.SetPrompts([]models.Promptable{prompt})
+	rr.SetBargeInAllowed(ptr(false))
+	rr.SetInitialSilenceTimeoutInSeconds(ptr(int32(5)))
+	rr.SetMaxSilenceTimeoutInSeconds(ptr(int32(3)))
+	rr.SetMaxRecordDurationInSeconds(ptr(int32(30)))
+	rr.SetPlayBeep(ptr(true))
+	rr.SetStopTones([]string{"#"})
+	rr.SetClientContext(ptr("sdk-record"))
+	op, err := call.RecordResponse().Post(ctx, rr, nil)
+	if err != nil {
+		return fmt.Errorf("RecordResponse: %w", describe(err))
+	}
+	if err := check(op.GetStatus() != nil, "RecordResponse: the SDK parsed no status (enum casing?)"); err != nil {
+		return err
+	}
+	if err := check(*op.GetStatus() == models.RUNNING_OPERATIONSTATUS && op.GetId() != nil && str(op.GetClientContext()) == "sdk-record" &&
+		op.GetResultInfo() == nil && op.GetRecordingLocation() == nil,
+		"RecordResponse: status %s, id %s, clientContext %s, resultInfo %v, recordingLocation %s",
+		op.GetStatus(), str(op.GetId()), str(op.GetClientContext()), op.GetResultInfo(), str(op.GetRecordingLocation())); err != nil {
+		return err
+	}
+	opID := *op.GetId()
+	fmt.Printf("recordResponse: operation %s %s\n", opID, op.GetStatus())
+
+	// 5. Poll the operation until it ends.
+	var final models.RecordOperationable
+	polls := 0
+	for deadline := time.Now().Add(30 * time.Second); ; polls++ {
+		c, err := call.Operations().ByCommsOperationId(opID).Get(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("GET operation: %w", describe(err))
+		}
+		ro, ok := c.(models.RecordOperationable)
+		if err := check(ok, "GET operation: the SDK parsed a %T, want a recordOperation", c); err != nil {
+			return err
+		}
+		if err := check(ro.GetStatus() != nil, "GET operation: no status parsed"); err != nil {
+			return err
+		}
+		if *ro.GetStatus() != models.RUNNING_OPERATIONSTATUS {
+			final = ro
+			break
+		}
+		if time.Now().After(deadline) {
+			return errors.New("the operation still runs after 30 s")
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	ri := final.GetResultInfo()
+	if err := check(*final.GetStatus() == models.COMPLETED_OPERATIONSTATUS && ri != nil && *ri.GetCode() == 200 && *ri.GetSubcode() == 8514 &&
+		str(final.GetRecordingLocation()) != "" && str(final.GetRecordingAccessToken()) != "",
+		"final operation: status %s, resultInfo %v, location %s", final.GetStatus(), ri, str(final.GetRecordingLocation())); err != nil {
+		return err
+	}
+	fmt.Printf("polled %d times: %s, resultInfo %d/%d %q\n", polls, final.GetStatus(), *ri.GetCode(), *ri.GetSubcode(), str(ri.GetMessage()))
+
+	// 6. The completion notification, parsed by the SDK.
+	if n, err = b.next("deleted", "/operations/"+opID); err != nil {
+		return err
+	}
+	nro, ok := n.op.(models.RecordOperationable)
+	if err := check(ok && nro.GetStatus() != nil && *nro.GetStatus() == models.COMPLETED_OPERATIONSTATUS &&
+		str(nro.GetRecordingLocation()) == str(final.GetRecordingLocation()) && str(nro.GetRecordingAccessToken()) == str(final.GetRecordingAccessToken()),
+		"completion notification: %T status %v", n.op, n.op.GetStatus()); err != nil {
+		return err
+	}
+	reason, _ := nro.GetAdditionalData()["completionReason"].(*string)
+	fmt.Printf("completion notification: %s, completionReason %s\n", nro.GetStatus(), str(reason))
+
+	// 7. Download the recording with its token.
+	wav, err := download(str(nro.GetRecordingLocation()), str(nro.GetRecordingAccessToken()))
+	if err != nil {
+		return err
+	}
+	rd, err := media.NewReader(bytes.NewReader(wav), "recording")
+	if err != nil {
+		return fmt.Errorf("the recording is not a WAV: %w", err)
+	}
+	pcm, err := media.ReadAll(rd)
+	if err != nil {
+		return err
+	}
+	if err := check(rd.Rate() == 16000 && len(pcm) > 16000 && len(wav) == media.HeaderSize+2*len(pcm),
+		"recording: %d Hz, %d samples, %d bytes", rd.Rate(), len(pcm), len(wav)); err != nil {
+		return err
+	}
+	if _, err := download(str(nro.GetRecordingLocation()), "wrong"); err == nil {
+		return errors.New("a wrong recording token was accepted")
+	}
+	fmt.Printf("recording: %d bytes, %d Hz, %.2f s\n", len(wav), rd.Rate(), float64(len(pcm))/16000)
+
+	// 8. playPrompt.
+	pp := communications.NewCallsItemPlayPromptPostRequestBody()
+	pp.SetPrompts([]models.Promptable{prompt})
+	pp.SetClientContext(ptr("sdk-play"))
+	ppOp, err := call.PlayPrompt().Post(ctx, pp, nil)
+	if err != nil {
+		return fmt.Errorf("PlayPrompt: %w", describe(err))
+	}
+	if err := check(ppOp.GetStatus() != nil && *ppOp.GetStatus() == models.RUNNING_OPERATIONSTATUS, "PlayPrompt: status %v", ppOp.GetStatus()); err != nil {
+		return err
+	}
+	if n, err = b.next("deleted", "/operations/"+str(ppOp.GetId())); err != nil {
+		return err
+	}
+	ppDone, ok := n.op.(models.PlayPromptOperationable)
+	// completionReason is not in v1.0's playPromptOperation: the SDK keeps it in AdditionalData.
+	ppReason, _ := n.op.GetAdditionalData()["completionReason"].(*string)
+	if err := check(ok && *ppDone.GetStatus() == models.COMPLETED_OPERATIONSTATUS && str(ppReason) == "completedSuccessfully",
+		"playPrompt completion: %T, completionReason %s", n.op, str(ppReason)); err != nil {
+		return err
+	}
+	fmt.Printf("playPrompt: %s, then completion %s (%s)\n", ppOp.GetStatus(), ppDone.GetStatus(), str(ppReason))
+
+	// 9. A second recording, cancelled while it runs.
+	rr2 := communications.NewCallsItemRecordResponsePostRequestBody()
+	rr2.SetInitialSilenceTimeoutInSeconds(ptr(int32(60)))
+	rr2.SetMaxRecordDurationInSeconds(ptr(int32(60)))
+	op2, err := call.RecordResponse().Post(ctx, rr2, nil)
+	if err != nil {
+		return fmt.Errorf("RecordResponse: %w", describe(err))
+	}
+	time.Sleep(300 * time.Millisecond) // let it run a little (realtime)
+	cm := communications.NewCallsItemCancelMediaProcessingPostRequestBody()
+	cm.SetClientContext(ptr("sdk-cancel"))
+	cmOp, err := call.CancelMediaProcessing().Post(ctx, cm, nil)
+	if err != nil {
+		return fmt.Errorf("CancelMediaProcessing: %w", describe(err))
+	}
+	if err := check(cmOp.GetStatus() != nil && *cmOp.GetStatus() == models.COMPLETED_OPERATIONSTATUS, "CancelMediaProcessing: status %v", cmOp.GetStatus()); err != nil {
+		return err
+	}
+	if n, err = b.next("deleted", "/operations/"+str(op2.GetId())); err != nil {
+		return err
+	}
+	c2, ok := n.op.(models.RecordOperationable)
+	if err := check(ok && *c2.GetStatus() == models.FAILED_OPERATIONSTATUS && *c2.GetResultInfo().GetSubcode() == 8508 &&
+		c2.GetRecordingLocation() != nil && *c2.GetRecordingLocation() == "" && c2.GetRecordingAccessToken() != nil && *c2.GetRecordingAccessToken() == "",
+		"cancelled recording: %v", n.op.GetStatus()); err != nil {
+		return err
+	}
+	fmt.Printf("cancelMediaProcessing: %s; the running recording ended %s %d/%d, location %q\n",
+		cmOp.GetStatus(), c2.GetStatus(), *c2.GetResultInfo().GetCode(), *c2.GetResultInfo().GetSubcode(), *c2.GetRecordingLocation())
+
+	// 10. Hang up; the call is gone (404, subcode 8522) and a wrong token is 401.
+	if err := call.Delete(ctx, nil); err != nil {
+		return fmt.Errorf("DELETE call: %w", describe(err))
+	}
+	if n, err = b.next("deleted", "/communications/calls/"+callID); err != nil {
+		return err
+	}
+	if err := check(n.callState == "terminated", "deleted notification: state %q", n.callState); err != nil {
+		return err
+	}
+	_, err = call.Get(ctx, nil)
+	if err := wantError(err, "NotFound"); err != nil {
+		return fmt.Errorf("GET an ended call: %w", err)
+	}
+	badAdapter, _ := khttp.NewNetHttpRequestAdapter(bearerAuth(token + "-wrong"))
+	badAdapter.SetBaseUrl(mockURL + "/v1.0")
+	_, err = communications.NewCommunicationsRequestBuilderInternal(map[string]string{}, badAdapter).Calls().ByCallId(callID).Get(ctx, nil)
+	if err := wantError(err, "InvalidAuthenticationToken"); err != nil {
+		return fmt.Errorf("a wrong bearer token: %w", err)
+	}
+	fmt.Println("hung up: deleted notification, state terminated; GET → NotFound; a wrong token → InvalidAuthenticationToken")
+	if inProcess {
+		if err := check(gzipped.Load() > 0, "the SDK sent no gzip request body"); err != nil {
+			return err
+		}
+		fmt.Printf("request bodies the SDK gzipped and the mock read: %d\n", gzipped.Load())
+	}
+	return nil
+}
+
+// describe unwraps the SDK's ODataError into its code and message.
+func describe(err error) error {
+	var oe *odataerrors.ODataError
+	if errors.As(err, &oe) && oe.GetErrorEscaped() != nil {
+		return fmt.Errorf("%d %s: %s", oe.ResponseStatusCode, str(oe.GetErrorEscaped().GetCode()), str(oe.GetErrorEscaped().GetMessage()))
+	}
+	return err
+}
+
+// wantError checks err is an ODataError with code.
+func wantError(err error, code string) error {
+	var oe *odataerrors.ODataError
+	if !errors.As(err, &oe) || oe.GetErrorEscaped() == nil {
+		return fmt.Errorf("want an ODataError %s, got %v", code, err)
+	}
+	if got := str(oe.GetErrorEscaped().GetCode()); got != code {
+		return fmt.Errorf("want error code %s, got %s (%s)", code, got, str(oe.GetErrorEscaped().GetMessage()))
+	}
+	return nil
+}
+
+// control calls the simulation control and returns the "id" it answers.
+func control(base, method, path, body string) (string, error) {
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		return "", fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, b)
+	}
+	var v struct{ ID string }
+	_ = json.Unmarshal(b, &v)
+	return v.ID, nil
+}
+
+// download fetches a recording with its token.
+func download(location, token string) ([]byte, error) {
+	req, err := http.NewRequest("GET", location, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/octet-stream" {
+		return nil, fmt.Errorf("download: %s (%s)", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	return b, nil
+}

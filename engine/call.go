@@ -110,9 +110,10 @@ type Call struct {
 	stalled   bool // media ended under the stall policy: no more frames
 	silence   []int16
 
-	ended     bool
-	recStatus RecordingStatus
-	history   []*CallOp // every operation, in the order queued
+	ended        bool
+	lastStopTone bool // the last operation ended on a stop tone (its key may still be down)
+	recStatus    RecordingStatus
+	history      []*CallOp // every operation, in the order queued
 }
 
 // ErrCallEnded is returned for actions on a call that has ended.
@@ -202,6 +203,9 @@ func (c *Call) startNext(ev []CallEvent) []CallEvent {
 			ev = append(ev, CallEvent{OpEnded, op})
 			continue
 		}
+		if !op.Play && c.lastStopTone {
+			op.Op.ignoreHeldTone = true
+		}
 		op.Status = Running
 		c.running = true
 		ev = append(ev, CallEvent{OpStarted, op})
@@ -221,6 +225,7 @@ func (c *Call) reap(ev []CallEvent) []CallEvent {
 	op := c.queue[0]
 	op.Outcome = op.Op.Outcome()
 	op.Status = results[op.Outcome].Status
+	c.lastStopTone = op.Outcome == OutStopTone
 	c.queue[0] = nil
 	c.queue = c.queue[1:]
 	c.running = false
@@ -238,7 +243,7 @@ func (c *Call) CancelMedia(ev []CallEvent) []CallEvent {
 		ev = append(ev, CallEvent{OpEnded, op})
 		c.queue[i] = nil
 	}
-	c.queue, c.running = c.queue[:0], false
+	c.queue, c.running, c.lastStopTone = c.queue[:0], false, false
 	return ev
 }
 

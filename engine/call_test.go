@@ -249,3 +249,20 @@ func TestAPlayPromptLongerThanAFramePlaysThenTheNextOperationStarts(t *testing.T
 	assert.Equal(t, p.Op.End(), r.Op.Start(), "the record starts where the prompt ended")
 	assert.Equal(t, engine.OutInitialSilence, r.Outcome)
 }
+
+func TestTheKeyThatEndedAnOperationDoesNotEndTheNextOne(t *testing.T) {
+	c := newCall(t, engine.EndSilence, engine.HangupNotify)
+	caller := media.Concat(media.Silence(beep+sec(0.5)), speech(t, "en_us_s160_01"), digit(t, '#', 0.2), media.Silence(sec(8)))
+	require.NoError(t, c.SetMedia(caller, false))
+	first, _, _ := c.Record("a", request(t, `{"stopTones": ["#"], "maxRecordDurationInSeconds": 30}`), nil, nil)
+	second, _, _ := c.Record("b", request(t, `{"stopTones": ["#"], "initialSilenceTimeoutInSeconds": 2}`), nil, nil)
+	runAll(c, 160)
+	assert.Equal(t, engine.OutStopTone, first.Outcome)
+	assert.Equal(t, engine.OutInitialSilence, second.Outcome, "the rest of the 200 ms key press is not a new stop tone")
+	assert.Greater(t, second.Op.Start(), int64(0))
+	var held bool
+	for _, e := range second.Op.Timeline() {
+		held = held || (e.Kind == engine.EvDigit && e.Digit == '#')
+	}
+	assert.True(t, held, "the held key shows in the timeline")
+}

@@ -49,6 +49,7 @@ const (
 	detailStopTone       = "stop tone"
 	detailNotStopTone    = "not a stop tone: recorded as audio"
 	detailIgnoredEarly   = "stop tone before listen start, ignored (stopTonesDuringPrompt off)"
+	detailHeldTone       = "still held from the previous operation, ignored"
 )
 
 // Event is one entry of an operation's timeline. Sample is the stream

@@ -50,6 +50,11 @@ func DefaultOptions(rate media.SampleRate) Options {
 // PromptRate is the only rate a prompt may have (SPEC §1, doc).
 const PromptRate media.SampleRate = 16000
 
+// heldToneSlack: a tone in progress when an operation starts is estimated
+// to begin at its first sample; the detector's onset error is under 2 ms
+// (dtmf conformance), so 10 ms separates "already down" from a new press.
+const heldToneSlack = 10 * time.Millisecond
+
 // block is the most samples handed to the detectors at once. Decisions do
 // not depend on it (every timer is evaluated at its exact sample); it bounds
 // how far past the end point the detectors run and the recording buffer's
@@ -65,9 +70,13 @@ const eventsCap = 64
 // and starts no goroutine. Not safe for concurrent use.
 type Operation struct {
 	play bool // a playPrompt operation: the prompt, then done
-	req  RecordRequest
-	opts Options
-	rate media.SampleRate
+	// ignoreHeldTone: the previous operation on the stream ended on a stop
+	// tone that may still be sounding; a digit whose onset is at this
+	// operation's start is that key, not a new press.
+	ignoreHeldTone bool
+	req            RecordRequest
+	opts           Options
+	rate           media.SampleRate
 
 	start, promptEnd, beepEnd, listen int64 // stream sample indices; listen = L
 	pos                               int64 // samples consumed (stream index of the next sample)
@@ -260,6 +269,7 @@ func (op *Operation) Process(pcm []int16) int {
 		}
 		op.dEv = op.det.Process(op.dEv[:0], blk)
 		op.vEv = op.vd.Process(op.vEv[:0], blk)
+		op.toStream()
 		op.pos = e
 		op.handle(p, e)
 		pcm = pcm[n:]
@@ -268,6 +278,23 @@ func (op *Operation) Process(pcm []int16) int {
 		return int(op.end - from)
 	}
 	return int(op.pos - from)
+}
+
+// toStream moves the detectors' events from their own clock (0 at the
+// operation's start) to the stream's.
+func (op *Operation) toStream() {
+	for i := range op.dEv {
+		e := &op.dEv[i]
+		e.At += op.start
+		e.Onset += op.start
+		if e.Release >= 0 {
+			e.Release += op.start
+		}
+	}
+	for i := range op.vEv {
+		op.vEv[i].At += op.start
+		op.vEv[i].Sample += op.start
+	}
 }
 
 // handle applies the detectors' events of the block [p, e) in sample order,
@@ -411,6 +438,11 @@ func (op *Operation) isStopTone(d byte) bool {
 
 func (op *Operation) onDigit(ev dtmf.Event) {
 	if ev.Kind != dtmf.KeyDown {
+		return
+	}
+	if op.ignoreHeldTone && ev.Onset < op.start+op.rate.N(heldToneSlack) {
+		// The key that ended the previous operation is still down.
+		op.add(Event{Kind: EvDigit, Sample: ev.Onset, At: ev.At, Digit: ev.Digit, Detail: detailHeldTone})
 		return
 	}
 	stop := op.isStopTone(ev.Digit)

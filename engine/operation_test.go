@@ -359,3 +359,24 @@ func mustJSON(t testing.TB, v any) string {
 	require.NoError(t, jsonEncode(&buf, v))
 	return buf.String()
 }
+
+func TestAnOperationStartingLaterOnTheStreamBehavesTheSame(t *testing.T) {
+	talk := speech(t, "en_us_s160_01")
+	caller := media.Concat(media.Silence(beep+sec(0.7)), talk, media.Silence(sec(0.4)), digit(t, '#', 0.1), media.Silence(sec(2)))
+	req := request(t, `{"stopTones": ["#"], "maxRecordDurationInSeconds": 30}`)
+	at0 := runOp(t, req, nil, engine.DefaultOptions(rate), caller, 0, engine.EndSilence)
+	const start = 100003
+	op, err := engine.NewOperation(req, nil, engine.DefaultOptions(rate), start)
+	require.NoError(t, err)
+	engine.Run(op, caller, 0, engine.EndSilence)
+	require.Equal(t, engine.OutStopTone, at0.Outcome())
+	assert.Equal(t, at0.Outcome(), op.Outcome())
+	assert.Equal(t, at0.End()+start, op.End())
+	assert.Equal(t, at0.Recording(), op.Recording())
+	require.Equal(t, len(at0.Timeline()), len(op.Timeline()))
+	for i, e := range at0.Timeline() {
+		g := op.Timeline()[i]
+		assert.Equal(t, e.Sample+start, g.Sample, "event %d (%s)", i, e.Kind)
+		assert.Equal(t, e.At+start, g.At, "event %d (%s)", i, e.Kind)
+	}
+}

@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"dtmf":    {"print the DTMF digits in a WAV file", runDTMF},
 		"vad":     {"print the speech segments of a WAV file (start_ms end_ms)", runVAD},
 		"serve":   {"run the mock Graph calls server: recordResponse with notifications and recordings", runServe},
+		"bench":   {"measure throughput per core, real-time concurrency and scaling on this machine", runBench},
 	}
 }
 

@@ -1,7 +1,5 @@
 package vad
 
-import "math"
-
 // Per-sub-frame linear-prediction analysis.
 //
 // Every quantity the detector uses is a quadratic form of the sub-frame's
@@ -33,88 +31,89 @@ type mat [dim][dim]float64
 // autocorrelation vector r[0…order].
 type vec [dim]float64
 
-// covariance fills p with Φ of one sub-frame from its running lag sums
-// r[d] = Σ_{n in sub-frame} x[n]·x[n−d] and the last tailLen samples of the
-// previous sub-frame (prev) and of this one (cur), oldest first. The
-// recursion walks each diagonal: Φ(i,i+d) = Φ(i−1,i−1+d) − x[e−i+1]·x[e−i+1−d]
-// + x[s−i]·x[s−i−d], s and e being the first and last index of the
-// sub-frame. All terms are integers below 2⁵³, so the float64 arithmetic is
-// exact and Φ does not depend on how the stream was chunked. load is added to the diagonal.
+// covariance fills the upper triangle (j ≥ i) of p with Φ of one sub-frame
+// from its running lag sums r[d] = Σ_{n in sub-frame} x[n]·x[n−d] and the
+// last tailLen samples of the previous sub-frame (prev) and of this one
+// (cur), oldest first. The recursion walks each diagonal: Φ(i,i+d) =
+// Φ(i−1,i−1+d) − x[e−i+1]·x[e−i+1−d] + x[s−i]·x[s−i−d], s and e being the
+// first and last index of the sub-frame. All terms are integers below 2⁵³,
+// so the float64 arithmetic is exact and Φ does not depend on how the
+// stream was chunked. load is added to the diagonal. Only the upper
+// triangle is ever read.
 func covariance(p *mat, r *[dim]float64, prev, cur *[tailLen]float64, load float64) {
+	const t = tailLen
 	for d := 0; d < dim; d++ {
 		v := r[d]
 		p[0][d] = v
 		for i := 1; i+d < dim; i++ {
-			v += prev[tailLen-i]*prev[tailLen-i-d] - cur[tailLen-i]*cur[tailLen-i-d]
+			v += prev[t-i]*prev[t-i-d] - cur[t-i]*cur[t-i-d]
 			p[i][i+d] = v
 		}
 	}
-	for i := 0; i < dim; i++ {
-		p[i][i] += load
-		for j := 0; j < i; j++ {
-			p[i][j] = p[j][i]
-		}
-	}
+	p[0][0] += load
+	p[1][1] += load
+	p[2][2] += load
+	p[3][3] += load
+	p[4][4] += load
 }
 
-// quad returns e'·P·e.
+// quad returns e'·P·e, reading the upper triangle of P.
 func quad(p *mat, e *vec) float64 {
-	var s float64
-	for i := 0; i < dim; i++ {
-		t := p[i][i] * e[i]
-		for j := i + 1; j < dim; j++ {
-			t += 2 * p[i][j] * e[j]
-		}
-		s += e[i] * t
-	}
-	return s
+	e0, e1, e2, e3, e4 := e[0], e[1], e[2], e[3], e[4]
+	return e0*(p[0][0]*e0+2*(p[0][1]*e1+p[0][2]*e2+p[0][3]*e3+p[0][4]*e4)) +
+		e1*(p[1][1]*e1+2*(p[1][2]*e2+p[1][3]*e3+p[1][4]*e4)) +
+		e2*(p[2][2]*e2+2*(p[2][3]*e3+p[2][4]*e4)) +
+		e3*(p[3][3]*e3+2*p[3][4]*e4) +
+		e4*p[4][4]*e4
 }
 
 // predict solves the covariance-method normal equations of the sub-frame,
-// Φ[1…4][1…4]·a = Φ[1…4][0], by Cholesky, and returns the prediction-error
-// filter e = [1, −a] and the residual energy e'·Φ·e. ok is false if the
-// matrix is not numerically positive definite (the caller's diagonal load
-// prevents that for any real input).
+// Φ[1…4][1…4]·a = Φ[1…4][0], by an LDLᵀ factorisation (no square roots,
+// written out for order 4), and returns the prediction-error filter
+// e = [1, −a] and the residual energy e'·Φ·e = Φ00 − Σ zᵢ²/Dᵢ. ok is false if
+// the matrix is not numerically positive definite (the caller's diagonal
+// load prevents that for any real input).
 func predict(p *mat) (e vec, res float64, ok bool) {
-	const n = order
-	var l [n][n]float64
-	var y [n]float64
-	for i := 0; i < n; i++ {
-		for j := 0; j <= i; j++ {
-			s := p[i+1][j+1]
-			for k := 0; k < j; k++ {
-				s -= l[i][k] * l[j][k]
-			}
-			if i == j {
-				if s <= 0 {
-					return e, 0, false
-				}
-				l[i][i] = math.Sqrt(s)
-			} else {
-				l[i][j] = s / l[j][j]
-			}
-		}
-		s := p[i+1][0]
-		for k := 0; k < i; k++ {
-			s -= l[i][k] * y[k]
-		}
-		y[i] = s / l[i][i]
+	// A = L·D·Lᵀ with A[i][j] = p[i+1][j+1]; z = L⁻¹·b with b[i] = p[0][i+1].
+	d0 := p[1][1]
+	if !(d0 > 0) {
+		return e, 0, false
 	}
-	var a [n]float64
-	for i := n - 1; i >= 0; i-- {
-		s := y[i]
-		for k := i + 1; k < n; k++ {
-			s -= l[k][i] * a[k]
-		}
-		a[i] = s / l[i][i]
+	i0 := 1 / d0
+	l10 := p[1][2] * i0
+	l20 := p[1][3] * i0
+	l30 := p[1][4] * i0
+	d1 := p[2][2] - l10*l10*d0
+	if !(d1 > 0) {
+		return e, 0, false
 	}
-	e[0] = 1
-	res = p[0][0]
-	for i := 0; i < n; i++ {
-		e[i+1] = -a[i]
-		res -= y[i] * y[i]
+	i1 := 1 / d1
+	l21 := (p[2][3] - l20*l10*d0) * i1
+	l31 := (p[2][4] - l30*l10*d0) * i1
+	d2 := p[3][3] - l20*l20*d0 - l21*l21*d1
+	if !(d2 > 0) {
+		return e, 0, false
 	}
-	if res <= 0 {
+	i2 := 1 / d2
+	l32 := (p[3][4] - l30*l20*d0 - l31*l21*d1) * i2
+	d3 := p[4][4] - l30*l30*d0 - l31*l31*d1 - l32*l32*d2
+	if !(d3 > 0) {
+		return e, 0, false
+	}
+	i3 := 1 / d3
+	z0 := p[0][1]
+	z1 := p[0][2] - l10*z0
+	z2 := p[0][3] - l20*z0 - l21*z1
+	z3 := p[0][4] - l30*z0 - l31*z1 - l32*z2
+	w0, w1, w2, w3 := z0*i0, z1*i1, z2*i2, z3*i3
+	res = p[0][0] - z0*w0 - z1*w1 - z2*w2 - z3*w3
+	// a = L⁻ᵀ·w, e = [1, −a].
+	a3 := w3
+	a2 := w2 - l32*a3
+	a1 := w1 - l21*a2 - l31*a3
+	a0 := w0 - l10*a1 - l20*a2 - l30*a3
+	e = vec{1, -a0, -a1, -a2, -a3}
+	if !(res > 0) {
 		// Rounding on a perfectly predictable frame; the diagonal load
 		// keeps the true residual positive, so clamp to a tiny value.
 		res = p[0][0] * 1e-12

@@ -253,9 +253,16 @@ func parseSeconds(v json.RawMessage, field string, dst *int) error {
 	return nil
 }
 
-func quote(s string) string { return shorten(fmt.Sprintf("%q", s)) }
+func quote(s string) string { return QuoteValue(s) }
 
-func shorten(s string) string {
+func shorten(s string) string { return ShortValue(s) }
+
+// QuoteValue quotes s for an error message, shortened by ShortValue.
+func QuoteValue(s string) string { return ShortValue(fmt.Sprintf("%q", s)) }
+
+// ShortValue folds white space and cuts s to 64 bytes, for quoting a sent
+// value in an error message.
+func ShortValue(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 64 {
 		return s[:61] + "..."

@@ -1,5 +1,10 @@
 package engine
 
+import (
+	"fmt"
+	"strings"
+)
+
 // CompletionReason is why a record operation ended (the recordOperation's
 // completionReason; Graph beta enum, camelCase on the wire).
 type CompletionReason uint8
@@ -136,4 +141,21 @@ func Outcomes() []Outcome {
 		out = append(out, o)
 	}
 	return out
+}
+
+// ParseFault parses the name of an injectable fault (Options.Fault),
+// case-insensitively: "" (none), playPromptFailed, playBeepFailed or
+// unspecifiedError.
+func ParseFault(s string) (Outcome, error) {
+	switch strings.ToLower(s) {
+	case "":
+		return OutcomeNone, nil
+	case "playpromptfailed":
+		return OutPromptFailed, nil
+	case "playbeepfailed":
+		return OutBeepFailed, nil
+	case "unspecifiederror":
+		return OutUnspecified, nil
+	}
+	return OutcomeNone, fmt.Errorf("fault %q: must be playPromptFailed, playBeepFailed or unspecifiedError", s)
 }

@@ -288,16 +288,10 @@ func (s *Scenario) EngineOptions(name string) (engine.Options, engine.EndOfMedia
 	if err != nil {
 		return o, 0, engine.WireOptions{}, &Error{File: name, Field: "options.endOfMedia", Value: fmt.Sprintf("%q", so.EndOfMedia), Reason: "must be silence, hangup or stall"}
 	}
-	switch strings.ToLower(so.Fault) {
-	case "":
-	case "playpromptfailed":
-		o.Fault = engine.OutPromptFailed
-	case "playbeepfailed":
-		o.Fault = engine.OutBeepFailed
-	case "unspecifiederror":
-		o.Fault = engine.OutUnspecified
-	default:
+	f, err := engine.ParseFault(so.Fault)
+	if err != nil {
 		return o, 0, engine.WireOptions{}, &Error{File: name, Field: "options.fault", Value: fmt.Sprintf("%q", so.Fault), Reason: "must be playPromptFailed, playBeepFailed or unspecifiedError"}
 	}
+	o.Fault = f
 	return o, eom, engine.WireOptions{DocsCasing: so.DocsCasing, StrictV1: so.StrictV1}, nil
 }

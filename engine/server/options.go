@@ -176,28 +176,15 @@ func applyOptions(raw json.RawMessage, base callOptions) (callOptions, error) {
 		o.ops.Beep.Level = *j.BeepLevel
 	}
 	if j.Fault != nil {
-		switch strings.ToLower(*j.Fault) {
-		case "":
-			o.ops.Fault = engine.OutcomeNone
-		case "playpromptfailed":
-			o.ops.Fault = engine.OutPromptFailed
-		case "playbeepfailed":
-			o.ops.Fault = engine.OutBeepFailed
-		case "unspecifiederror":
-			o.ops.Fault = engine.OutUnspecified
-		default:
+		f, err := engine.ParseFault(*j.Fault)
+		if err != nil {
 			return o, &optionError{"fault", quote(*j.Fault), "must be playPromptFailed, playBeepFailed or unspecifiedError"}
 		}
+		o.ops.Fault = f
 	}
 	return o, nil
 }
 
-func quote(s string) string { return shorten(fmt.Sprintf("%q", s)) }
+func quote(s string) string { return engine.QuoteValue(s) }
 
-func shorten(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 64 {
-		return s[:61] + "..."
-	}
-	return s
-}
+func shorten(s string) string { return engine.ShortValue(s) }

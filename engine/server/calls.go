@@ -155,15 +155,10 @@ func (s *Server) placeCall(q *request) {
 		q.unavailable()
 		return
 	}
-	b, ok := q.jsonBody(false)
-	if !ok {
-		return
-	}
 	var body struct {
 		CallbackURI *string `json:"callbackUri"`
 	}
-	if err := decodeObject(b, &body); err != nil {
-		q.badRequest("%v", err)
+	if !q.decodeBody(false, &body) {
 		return
 	}
 	if body.CallbackURI == nil {
@@ -210,15 +205,10 @@ func (s *Server) answer(q *request, id string) {
 	if c == nil {
 		return
 	}
-	b, ok := q.jsonBody(true)
-	if !ok {
-		return
-	}
 	var body struct {
 		CallbackURI *string `json:"callbackUri"`
 	}
-	if err := decodeObject(b, &body); err != nil {
-		q.badRequest("%v", err)
+	if !q.decodeBody(true, &body) {
 		return
 	}
 	if body.CallbackURI != nil {
@@ -504,15 +494,10 @@ func (s *Server) cancelMedia(q *request, id string) {
 	if c == nil {
 		return
 	}
-	b, ok := q.jsonBody(true)
-	if !ok {
-		return
-	}
 	var body struct {
 		ClientContext json.RawMessage `json:"clientContext"`
 	}
-	if err := decodeObject(b, &body); err != nil {
-		q.badRequest("%v", err)
+	if !q.decodeBody(true, &body) {
 		return
 	}
 	cc, err := parseClientContext(body.ClientContext)
@@ -536,16 +521,11 @@ func (s *Server) updateRecordingStatus(q *request, id string) {
 	if c == nil {
 		return
 	}
-	b, ok := q.jsonBody(false)
-	if !ok {
-		return
-	}
 	var body struct {
 		ClientContext json.RawMessage `json:"clientContext"`
 		Status        json.RawMessage `json:"status"`
 	}
-	if err := decodeObject(b, &body); err != nil {
-		q.badRequest("%v", err)
+	if !q.decodeBody(false, &body) {
 		return
 	}
 	cc, err := parseClientContext(body.ClientContext)

@@ -21,16 +21,11 @@ func (s *Server) incomingCall(q *request) {
 		q.unavailable()
 		return
 	}
-	b, ok := q.jsonBody(false)
-	if !ok {
-		return
-	}
 	var body struct {
 		CallbackURI *string         `json:"callbackUri"`
 		Options     json.RawMessage `json:"options"`
 	}
-	if err := decodeObject(b, &body); err != nil {
-		q.badRequest("%v", err)
+	if !q.decodeBody(false, &body) {
 		return
 	}
 	if body.CallbackURI == nil {

@@ -209,6 +209,20 @@ func (q *request) bodyFail(err error) {
 // decodeObject decodes a JSON object body into dst (fields by name,
 // unknown ones ignored, as Graph's open types). An empty body leaves dst
 // as it is. Errors name the field.
+// decodeBody reads the request's JSON body (see jsonBody) into dst. It
+// answers the error itself and returns false when the body is unusable.
+func (q *request) decodeBody(emptyOK bool, dst any) bool {
+	b, ok := q.jsonBody(emptyOK)
+	if !ok {
+		return false
+	}
+	if err := decodeObject(b, dst); err != nil {
+		q.badRequest("%v", err)
+		return false
+	}
+	return true
+}
+
 func decodeObject(b []byte, dst any) error {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {

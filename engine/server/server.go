@@ -498,7 +498,7 @@ func (s *Server) route(q *request) {
 		}
 		s.download(q, seg[3])
 	default:
-		q.fail(http.StatusNotFound, "NotFound", fmt.Sprintf("Resource not found for the path %q.", q.r.URL.Path), 0)
+		q.pathNotFound()
 	}
 }
 
@@ -523,15 +523,8 @@ func (s *Server) routeGraph(q *request, seg []string) {
 		}
 	case len(seg) == 2:
 		action := strings.ToLower(strings.TrimPrefix(strings.ToLower(seg[1]), "microsoft.graph."))
-		h, ok := map[string]func(*request, string){
-			"answer":                s.answer,
-			"recordresponse":        s.recordResponse,
-			"record":                s.recordResponse,
-			"playprompt":            s.playPrompt,
-			"cancelmediaprocessing": s.cancelMedia,
-			"updaterecordingstatus": s.updateRecordingStatus,
-		}[action]
-		if !ok {
+		h := s.action(action)
+		if h == nil {
 			q.fail(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment %q.", seg[1]), 0)
 			return
 		}
@@ -539,8 +532,31 @@ func (s *Server) routeGraph(q *request, seg []string) {
 			h(q, seg[0])
 		}
 	default:
-		q.fail(http.StatusNotFound, "NotFound", fmt.Sprintf("Resource not found for the path %q.", q.r.URL.Path), 0)
+		q.pathNotFound()
 	}
+}
+
+// action returns the handler of a call action (lower case, without the
+// microsoft.graph. namespace), or nil. A switch, not a map built per request.
+func (s *Server) action(name string) func(*request, string) {
+	switch name {
+	case "answer":
+		return s.answer
+	case "recordresponse", "record":
+		return s.recordResponse
+	case "playprompt":
+		return s.playPrompt
+	case "cancelmediaprocessing":
+		return s.cancelMedia
+	case "updaterecordingstatus":
+		return s.updateRecordingStatus
+	}
+	return nil
+}
+
+// pathNotFound answers 404 for a path no route knows.
+func (q *request) pathNotFound() {
+	q.fail(http.StatusNotFound, "NotFound", fmt.Sprintf("Resource not found for the path %q.", q.r.URL.Path), 0)
 }
 
 func (s *Server) routeControl(q *request, seg []string) {
@@ -566,7 +582,7 @@ func (s *Server) routeControl(q *request, seg []string) {
 			s.notifications(q, seg[0])
 		}
 	default:
-		q.fail(http.StatusNotFound, "NotFound", fmt.Sprintf("Resource not found for the path %q.", q.r.URL.Path), 0)
+		q.pathNotFound()
 	}
 }
 

@@ -115,6 +115,35 @@ func TestWriterOnAFile(t *testing.T) {
 	assert.Equal(t, pcm, got)
 }
 
+func TestWriteWAVAtWritesWholeFilesAtTheirOffsets(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "calls.rec"))
+	require.NoError(t, err)
+	defer f.Close()
+	a := media.Noise(media.White, 1, 1601, -20)
+	b := media.Tone(8000, 333, media.ToneSpec{Hz: 440, Level: -6})
+	n1, err := media.WriteWAVAt(f, 0, a, 16000)
+	require.NoError(t, err)
+	n2, err := media.WriteWAVAt(f, n1, b, 8000)
+	require.NoError(t, err)
+	n3, err := media.WriteWAVAt(f, n1+n2, nil, 8000)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{media.HeaderSize + 2*1601, media.HeaderSize + 2*333, media.HeaderSize}, []int64{n1, n2, n3})
+	all, err := os.ReadFile(f.Name())
+	require.NoError(t, err)
+	require.Len(t, all, int(n1+n2+n3))
+	for _, c := range []struct {
+		off, n int64
+		pcm    []int16
+		rate   media.SampleRate
+	}{{0, n1, a, 16000}, {n1, n2, b, 8000}, {n1 + n2, n3, nil, 8000}} {
+		want, err := media.EncodeWAV(c.pcm, c.rate)
+		require.NoError(t, err)
+		assert.Equal(t, want, all[c.off:c.off+c.n], "byte for byte what EncodeWAV gives")
+	}
+	_, err = media.WriteWAVAt(f, 0, a, 0)
+	assert.Error(t, err, "a bad rate")
+}
+
 func TestWriteInt32Saturates(t *testing.T) {
 	var m media.MemFile
 	wr, err := media.NewWriter(&m, 8000)

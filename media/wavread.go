@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
+	"unsafe"
 )
 
 // ErrFormat is matched (errors.Is) by every *FormatError.
@@ -330,7 +332,12 @@ func (rd *Reader) decode(dst []int16, b []byte) int {
 	frames := len(b) / f.BlockAlign
 	le := binary.LittleEndian
 	if f.Encoding == PCM && f.Bits == 16 && f.Channels == 1 {
-		for i := range frames {
+		if littleEndian && frames > 0 { // the bytes already are the samples
+			copy(unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), 2*frames), b)
+			return frames
+		}
+		dst, b = dst[:frames], b[:2*frames] // no bounds checks in the loop
+		for i := range dst {
 			dst[i] = int16(le.Uint16(b[2*i:]))
 		}
 		return frames
@@ -409,13 +416,20 @@ func ReadFile(path string) ([]int16, SampleRate, error) {
 	return pcm, rd.Rate(), err
 }
 
-// ReadAll reads every remaining sample of rd.
+// ReadAll reads every remaining sample of rd. It sizes its result from
+// the data chunk's size, up to 2^20 samples (a header read from a stream
+// may claim more than the stream holds), and grows it beyond.
 func ReadAll(rd *Reader) ([]int16, error) {
-	out := make([]int16, 0, min(max(rd.Len(), 0), 1<<26))
-	var chunk [4096]int16
+	out := make([]int16, 0, min(max(rd.Len(), 0), 1<<20))
 	for {
-		n, err := rd.Read(chunk[:])
-		out = append(out, chunk[:n]...)
+		if len(out) == cap(out) {
+			if rd.left == 0 {
+				return out, nil
+			}
+			out = slices.Grow(out, 4096) // over 2^20 samples
+		}
+		n, err := rd.Read(out[len(out):cap(out)])
+		out = out[:len(out)+n]
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}

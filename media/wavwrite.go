@@ -205,6 +205,38 @@ func (wr *Writer) patch() error {
 	return err
 }
 
+// WriteWAVAt writes pcm at rate as a complete canonical WAV file into w at
+// offset off, with two writes (the header, then the samples, taken in
+// place on little-endian machines), and returns its size in bytes. It
+// does not allocate on little-endian machines.
+func WriteWAVAt(w io.WriterAt, off int64, pcm []int16, rate SampleRate) (int64, error) {
+	if err := rate.Validate(); err != nil {
+		return 0, fmt.Errorf("media.WriteWAVAt: %w", err)
+	}
+	if 2*int64(len(pcm)) > maxDataBytes {
+		return 0, ErrTooLong
+	}
+	var h [HeaderSize]byte
+	putHeader(h[:], rate, int64(len(pcm)))
+	if _, err := w.WriteAt(h[:], off); err != nil {
+		return 0, err
+	}
+	size := HeaderSize + 2*int64(len(pcm))
+	if len(pcm) == 0 {
+		return size, nil
+	}
+	if littleEndian {
+		_, err := w.WriteAt(unsafe.Slice((*byte)(unsafe.Pointer(&pcm[0])), 2*len(pcm)), off+HeaderSize)
+		return size, err
+	}
+	b := make([]byte, 2*len(pcm))
+	for i, s := range pcm {
+		binary.LittleEndian.PutUint16(b[2*i:], uint16(s))
+	}
+	_, err := w.WriteAt(b, off+HeaderSize)
+	return size, err
+}
+
 // EncodeWAV returns pcm as a complete canonical WAV file.
 func EncodeWAV(pcm []int16, rate SampleRate) ([]byte, error) {
 	var m MemFile

@@ -174,7 +174,7 @@ func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start in
 	var beep []int16
 	if req.PlayBeep && beepOK {
 		b := opts.Beep
-		beep = media.Tone(r, int(r.N(b.Duration)), media.ToneSpec{Hz: b.Hz, Level: b.Level, Ramp: int(r.N(b.Ramp))})
+		beep = beepSamples(r, b)
 		if b.Echo {
 			op.echo = append([]int16(nil), beep...)
 			media.Gain(op.echo, b.EchoGain)
@@ -183,7 +183,10 @@ func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start in
 	}
 	op.beepEnd = op.promptEnd + int64(len(beep))
 	op.listen = op.beepEnd
-	op.outbound = media.Concat(promptOut, beep)
+	op.outbound = beep // shared and read-only (beepSamples) when there is no prompt
+	if len(promptOut) > 0 {
+		op.outbound = media.Concat(promptOut, beep)
+	}
 
 	if prompt != nil {
 		op.marks = append(op.marks, mark{start, EvPromptStart}, mark{op.promptEnd, EvPromptEnd})
@@ -582,7 +585,8 @@ func (op *Operation) RecordingSoFar() []int16 {
 func (op *Operation) RecordingRange() (from, to int64) { return op.recFrom, op.recTo }
 
 // Outbound returns the outbound audio the operation played (the prompt at
-// the caller rate, then the beep).
+// the caller rate, then the beep). The slice may be shared with other
+// operations: read it, do not modify it.
 func (op *Operation) Outbound() []int16 { return op.outbound }
 
 // Timeline returns the operation's events in sample order. The slice

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,8 +52,9 @@ type call struct {
 	callbackURI   string
 	endedAt       time.Time
 	ops           map[string]*opEntry
-	pendingDelete int  // media operations still to end before the call's deleted notification
-	deleteDue     bool // the call ended; its deleted notification waits for pendingDelete
+	files         recFile // the call's recordings ({id}.rec in the data directory)
+	pendingDelete int     // media operations still to end before the call's deleted notification
+	deleteDue     bool    // the call ended; its deleted notification waits for pendingDelete
 	// outbox
 	notes   []*notification
 	next    int
@@ -107,6 +109,7 @@ func (s *Server) newCall(opts callOptions, direction string, state callState, ca
 	c := &call{s: s, id: engine.NewID(), direction: direction, opts: opts, rate: opts.ops.Rate, state: state,
 		callbackURI: callback, ops: map[string]*opEntry{}}
 	c.cond = sync.NewCond(&c.mu)
+	c.files.path = filepath.Join(s.dataDir, c.id+".rec")
 	c.rcp.Store(s.runner.Add(c.id, ec))
 	s.mu.Lock()
 	s.calls[c.id] = c

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,14 +77,21 @@ func (s *Server) putMedia(q *request, id string) {
 	hangupEnd := false
 	switch {
 	case isWAV(mt):
-		b, err := readBody(q.r, maxMediaBody)
+		body, done, err := openBody(q.r, maxMediaBody)
 		if err != nil {
 			q.bodyFail(err)
 			return
 		}
-		rd, err := media.NewReader(bytes.NewReader(b), "media")
+		// Decoded as it arrives: no copy of the whole body is kept.
+		rd, err := media.NewReader(body, "media")
 		if err == nil {
 			pcm, err = media.ReadAll(rd)
+		}
+		done()
+		var be *bodyError
+		if errors.As(err, &be) {
+			q.bodyFail(be)
+			return
 		}
 		if err != nil {
 			q.badRequest("%v", err)

@@ -25,12 +25,15 @@
 //
 // # Buffers
 //
-// Media bodies are decoded into a new slice the call owns from then on;
-// the handler never retains a request's bytes. A recording is the
-// engine's buffer of the ended operation, which nothing modifies after the
-// operation ends; it is written to the data directory (temporary file,
-// then rename) and served from there. streamWhileRecording downloads copy
-// what has been recorded so far under the call's lock.
+// Media bodies are decoded as they arrive into a new slice the call owns
+// from then on; the handler never retains a request's bytes. A recording
+// is the engine's buffer of the ended operation, which nothing modifies
+// after the operation ends; it is appended, as a complete WAV file, to its
+// call's recordings file ({callId}.rec in the data directory: one file
+// per call, since creating a file costs far more than writing a
+// recording) and served from its region there. A region is offered only
+// once it is wholly written. streamWhileRecording downloads copy what has
+// been recorded so far under the call's lock.
 //
 // # Concurrency
 //
@@ -43,9 +46,8 @@
 // wait behind it; one acknowledged with a 2xx is never sent again. The
 // notifications caused by a request are held until its answer has been
 // written, so a bot sees the recordOperation Running before its
-// completion even in fast mode. Recording files are written in the
-// background; a notification that offers a recording waits until its file
-// is in place.
+// completion even in fast mode. Recordings are written in the background;
+// a notification that offers a recording waits until it is in place.
 //
 // In engine.Realtime mode the runner paces the calls in 20 ms frames on
 // Config.RunnerClock; in engine.Fast mode an operation runs to its end

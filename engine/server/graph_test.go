@@ -3,7 +3,9 @@ package server_test
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -433,14 +435,29 @@ func TestBodiesAreCheckedForSizeTypeAndEncoding(t *testing.T) {
 		assert.Zero(t, body.n)
 	})
 	t.Run("media without a length over 64 MiB is 413", func(t *testing.T) {
+		// A WAV header claiming 2^31 bytes of samples, then zeros.
+		hdr := encodeWAV(t, nil, 16000)
+		binary.LittleEndian.PutUint32(hdr[4:], 1<<31)
+		binary.LittleEndian.PutUint32(hdr[40:], 1<<31-36)
 		body := &countingReader{limit: 64<<20 + 100}
-		req := httptest.NewRequest("PUT", "/recsim/v1/calls/"+id+"/media", body)
+		req := httptest.NewRequest("PUT", "/recsim/v1/calls/"+id+"/media", io.MultiReader(bytes.NewReader(hdr), body))
 		req.Header.Set("Content-Type", "audio/wav")
 		req.ContentLength = -1
 		w := httptest.NewRecorder()
 		m.srv.ServeHTTP(w, req)
 		assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
 		assert.LessOrEqual(t, body.n, int64(64<<20+1), "it stops reading past the limit")
+	})
+	t.Run("media without a length that is not a WAV is 400 at once", func(t *testing.T) {
+		body := &countingReader{limit: 64<<20 + 100}
+		req := httptest.NewRequest("PUT", "/recsim/v1/calls/"+id+"/media", body)
+		req.Header.Set("Content-Type", "audio/wav")
+		req.ContentLength = -1
+		w := httptest.NewRecorder()
+		m.srv.ServeHTTP(w, req)
+		assert.Equal(t, http.StatusBadRequest, w.Code)
+		assert.Contains(t, w.Body.String(), "RIFF")
+		assert.Less(t, body.n, int64(1<<20), "the body is decoded as it comes: no need to read it all")
 	})
 	t.Run("media of another type is 415", func(t *testing.T) {
 		r := m.send("PUT", "/recsim/v1/calls/"+id+"/media", []byte("RIFF"), "Content-Type", "audio/mpeg")

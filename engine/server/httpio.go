@@ -119,37 +119,71 @@ func (e *bodyError) Error() string { return e.message }
 // readBody reads the request body, gunzipping it if Content-Encoding says
 // gzip, up to limit bytes after decompression.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
+	body, done, err := openBody(r, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	b, err := io.ReadAll(body)
+	if err != nil {
+		var be *bodyError
+		if errors.As(err, &be) {
+			return nil, be
+		}
+		return nil, &bodyError{http.StatusBadRequest, "BadRequest", fmt.Sprintf("reading the request body: %v", err)}
+	}
+	return b, nil
+}
+
+// openBody returns a reader of the request body, gunzipped if
+// Content-Encoding says gzip, that fails with a 413 *bodyError once more
+// than limit bytes (after decompression) come out of it; done releases
+// the decompressor.
+func openBody(r *http.Request, limit int64) (body io.Reader, done func(), err error) {
 	tooLarge := &bodyError{http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
 		fmt.Sprintf("The request body is larger than %d bytes (the limit applies after gunzip).", limit)}
 	if r.ContentLength > limit && !isGzip(r) {
-		return nil, tooLarge
+		return nil, nil, tooLarge
 	}
-	var body io.Reader = io.LimitReader(r.Body, limit+1)
+	body, done = r.Body, func() {}
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
 	case "gzip", "x-gzip":
 		// A gzip stream is at most a little larger than its content
 		// (stored blocks: +5 bytes per 64 KiB, plus the header): 1/1024
 		// and 1 MiB of slack bound the compressed input too.
-		body = io.LimitReader(r.Body, limit+limit/1024+(1<<20))
-		zr, err := gzip.NewReader(body)
+		zr, err := gzip.NewReader(io.LimitReader(r.Body, limit+limit/1024+(1<<20)))
 		if err != nil {
-			return nil, &bodyError{http.StatusBadRequest, "BadRequest", fmt.Sprintf("Content-Encoding = gzip: the body is not gzip data: %v", err)}
+			return nil, nil, &bodyError{http.StatusBadRequest, "BadRequest", fmt.Sprintf("Content-Encoding = gzip: the body is not gzip data: %v", err)}
 		}
-		defer zr.Close()
-		body = io.LimitReader(zr, limit+1)
+		body, done = zr, func() { _ = zr.Close() }
 	default:
-		return nil, &bodyError{http.StatusUnsupportedMediaType, "UnsupportedMediaType",
+		return nil, nil, &bodyError{http.StatusUnsupportedMediaType, "UnsupportedMediaType",
 			fmt.Sprintf("Content-Encoding = %q: only gzip (or none) is supported.", enc)}
 	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		return nil, &bodyError{http.StatusBadRequest, "BadRequest", fmt.Sprintf("reading the request body: %v", err)}
+	return &capped{r: body, left: limit, err: tooLarge}, done, nil
+}
+
+// capped reads r and fails with err once more than left bytes come.
+type capped struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, c.err
 	}
-	if int64(len(b)) > limit {
-		return nil, tooLarge
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
 	}
-	return b, nil
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return 0, c.err
+	}
+	return n, err
 }
 
 func isGzip(r *http.Request) bool {

@@ -4,11 +4,11 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -19,8 +19,8 @@ import (
 
 // recording is a recording offered at recordingLocation. While its
 // operation runs (streamWhileRecording) it serves the audio recorded so
-// far from the engine; once final it serves the file written atomically
-// under the data directory.
+// far from the engine; once final it serves its region of the call's
+// recordings file (see recFile).
 type recording struct {
 	id       string
 	token    string
@@ -29,12 +29,13 @@ type recording struct {
 	rc       *engine.RunCall // live source
 	cop      *engine.CallOp
 	rate     media.SampleRate
-	path     string
 
 	mu    sync.Mutex
 	final bool
-	ready chan struct{} // closed once the file is written (final only)
-	err   error         // why the file could not be written
+	ready chan struct{} // closed once the file region is written (final only)
+	err   error         // why it could not be written
+	off   int64         // the WAV's offset in c.files and its size in bytes, once written
+	size  int64
 }
 
 // tokenBytes is the recording access token's entropy: 256 bits from
@@ -51,7 +52,7 @@ func newToken() string {
 func (s *Server) newRecording(c *call, rc *engine.RunCall, e *opEntry) *recording {
 	id := engine.NewID()
 	r := &recording{id: id, token: newToken(), location: e.root + "/recsim/v1/recordings/" + id, c: c, rc: rc,
-		cop: e.cop, rate: e.cop.Op.Rate(), path: filepath.Join(s.dataDir, id+".wav"), ready: make(chan struct{})}
+		cop: e.cop, rate: e.cop.Op.Rate(), ready: make(chan struct{})}
 	s.mu.Lock()
 	s.recs[id] = r
 	s.mu.Unlock()
@@ -67,12 +68,12 @@ func (s *Server) finish(r *recording, pcm []int16) {
 	s.work.add()
 	go func() {
 		defer s.work.done()
-		err := writeWAVAtomic(r.path, pcm, r.rate)
+		off, size, err := r.c.files.append(pcm, r.rate)
 		if err != nil {
 			s.log.Error("recording not written", "call", r.c.id, "recording", r.id, "error", err)
 		}
 		r.mu.Lock()
-		r.err = err
+		r.err, r.off, r.size = err, off, size
 		r.mu.Unlock()
 		close(r.ready)
 	}()
@@ -89,39 +90,87 @@ func (s *Server) drop(r *recording) {
 // expired reports whether r's call ended more than its retention ago.
 func (r *recording) expired(now time.Time) bool { return r.c.expired(now) }
 
-// remove deletes r's file once it is written.
-func (r *recording) remove() {
-	r.mu.Lock()
-	final := r.final
-	r.mu.Unlock()
-	if final {
-		<-r.ready
-		_ = os.Remove(r.path)
-	}
+// recFile is the file that holds a call's recordings, {callId}.rec in the
+// data directory: each recording is appended as a complete canonical WAV
+// file (44-byte header, then its samples), and the server's index holds
+// its offset and size. One file per call rather than one per recording:
+// creating a file (a new inode) costs about 1 ms of CPU on the ext4 of
+// the machines this project is measured on, ten times the cost of writing
+// a 5-second recording, and a call's recordings all share its retention,
+// so they go together. Appends are atomic in the sense that matters: a
+// region is indexed, and its token answered, only once it is completely
+// written, and a failed append is truncated away, so neither a crash nor
+// a full disk leaves a half recording behind a token.
+type recFile struct {
+	mu      sync.Mutex
+	path    string
+	size    int64 // bytes of whole recordings written
+	created bool
+	removed bool
 }
 
-// writeWAVAtomic writes pcm as a WAV file through a temporary file renamed
-// into place: a crash never leaves a half file behind a token.
-func writeWAVAtomic(path string, pcm []int16, rate media.SampleRate) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".rec-*.tmp")
+// errRemoved: the call's retention ended before its recording was written.
+var errRemoved = errors.New("the call's recordings were removed (its retention ended)")
+
+// append writes pcm at rate as a WAV at the end of the file and returns
+// its offset and size.
+func (f *recFile) append(pcm []int16, rate media.SampleRate) (off, size int64, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.removed {
+		return 0, 0, errRemoved
+	}
+	flag := os.O_WRONLY
+	if !f.created {
+		flag |= os.O_CREATE | os.O_EXCL
+	}
+	fd, err := os.OpenFile(f.path, flag, 0o600)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
-	defer os.Remove(tmp.Name()) // after the rename: a no-op
-	w, err := media.NewWriter(tmp, rate)
-	if err == nil {
-		err = w.Write(pcm)
+	f.created = true
+	size, err = media.WriteWAVAt(fd, f.size, pcm, rate)
+	if err != nil {
+		_ = fd.Truncate(f.size)
 	}
-	if err == nil {
-		err = w.Close()
-	}
-	if cerr := tmp.Close(); err == nil {
+	if cerr := fd.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return 0, 0, fmt.Errorf("writing %s: %w", f.path, err)
 	}
-	return os.Rename(tmp.Name(), path)
+	off = f.size
+	f.size += size
+	return off, size, nil
+}
+
+// open returns a reader of the WAV at [off, off+size) and the file to
+// close after reading it.
+func (f *recFile) open(off, size int64) (*io.SectionReader, *os.File, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.removed {
+		return nil, nil, errRemoved
+	}
+	fd, err := os.Open(f.path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return io.NewSectionReader(fd, off, size), fd, nil
+}
+
+// remove deletes the file (waiting for an append in progress); later
+// appends and opens fail. It may be called more than once.
+func (f *recFile) remove() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.removed {
+		return
+	}
+	f.removed = true
+	if f.created {
+		_ = os.Remove(f.path)
+	}
 }
 
 // download answers GET /recsim/v1/recordings/{id} (the recordingLocation).
@@ -137,7 +186,7 @@ func (s *Server) download(q *request, id string) {
 		s.mu.Lock()
 		delete(s.recs, id)
 		s.mu.Unlock()
-		r.remove()
+		r.c.files.remove()
 		q.fail(http.StatusNotFound, "NotFound", "Recording not found (unknown, or its retention time has passed).", 0)
 		return
 	}
@@ -180,24 +229,19 @@ func (s *Server) download(q *request, id string) {
 		return
 	}
 	r.mu.Lock()
-	err := r.err
+	err, off, size := r.err, r.off, r.size
 	r.mu.Unlock()
 	if err != nil {
 		q.fail(http.StatusInternalServerError, "InternalServerError", "The recording could not be written: "+err.Error(), 0)
 		return
 	}
-	f, err := os.Open(r.path)
+	sr, fd, err := c.files.open(off, size)
 	if err != nil {
 		q.fail(http.StatusNotFound, "NotFound", "Recording not found (its file is gone).", 0)
 		return
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		q.fail(http.StatusInternalServerError, "InternalServerError", err.Error(), 0)
-		return
-	}
-	q.wav(nil, st.Size(), f)
+	defer fd.Close()
+	q.wav(nil, size, sr)
 }
 
 // wav answers 200 with a WAV file (b, or n bytes from f).

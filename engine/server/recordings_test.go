@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/binary"
 	"net"
 	"net/http"
 	"os"
@@ -62,14 +63,45 @@ func TestRecordingsNeedTheirToken(t *testing.T) {
 		i := strings.LastIndex(loc, "/")
 		assert.Equal(t, http.StatusNotFound, m.download(loc[:i]+"/00000000-0000-4000-8000-000000000000", tok).Status)
 	})
-	t.Run("the data directory holds whole files only", func(t *testing.T) {
+	t.Run("the data directory holds whole recordings only, each byte for byte the download", func(t *testing.T) {
+		id2, n2 := m.recorded("")
+		m.script(id2, speakThenPound)
+		n3 := m.completion(m.record(id2, `{"stopTones": ["#"]}`)["id"].(string))
 		entries, err := os.ReadDir(m.srv.DataDir())
 		require.NoError(t, err)
-		require.NotEmpty(t, entries)
+		var files [][]byte
 		for _, e := range entries {
-			assert.Equal(t, ".wav", filepath.Ext(e.Name()), e.Name())
+			require.Equal(t, ".rec", filepath.Ext(e.Name()), e.Name())
+			b, err := os.ReadFile(filepath.Join(m.srv.DataDir(), e.Name()))
+			require.NoError(t, err)
+			files = append(files, splitRecordings(t, b)...)
 		}
+		var want [][]byte
+		for _, n := range []note{n, n2, n3} {
+			r := m.download(n.str("recordingLocation"), n.str("recordingAccessToken"))
+			require.Equal(t, http.StatusOK, r.Status)
+			want = append(want, r.Body)
+		}
+		assert.Subset(t, files, want, "each download is byte for byte a region of its call's file")
+		assert.Len(t, files, 4, "these three and the other subtest's: nothing else")
+		assert.FileExists(t, filepath.Join(m.srv.DataDir(), id2+".rec"), "one file per call, named by its id")
 	})
+}
+
+// splitRecordings cuts a call's recordings file into its WAVs, checking
+// each is a whole canonical recording.
+func splitRecordings(t *testing.T, b []byte) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for len(b) > 0 {
+		require.GreaterOrEqual(t, len(b), media.HeaderSize)
+		n := media.HeaderSize + int(binary.LittleEndian.Uint32(b[40:44]))
+		require.LessOrEqual(t, n, len(b), "a whole WAV")
+		decodeWAV(t, b[:n])
+		out = append(out, b[:n])
+		b = b[n:]
+	}
+	return out
 }
 
 func TestRecordingsExpireAfterTheCallEndsPlusRetention(t *testing.T) {
@@ -97,7 +129,7 @@ func TestRecordingsExpireAfterTheCallEndsPlusRetention(t *testing.T) {
 	assert.Equal(t, 8522.0, inner["subcode"])
 	entries, err := os.ReadDir(m.srv.DataDir())
 	require.NoError(t, err)
-	assert.Empty(t, entries, "the file is deleted")
+	assert.Empty(t, entries, "the call's recordings file is deleted")
 
 	t.Run("a call's own retention", func(t *testing.T) {
 		id, n := m.recorded(`{"retention": "30s"}`)

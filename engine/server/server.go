@@ -25,8 +25,9 @@ type Config struct {
 	// Clock: engine.Realtime paces the caller streams in 20 ms frames;
 	// engine.Fast runs each operation to its end as soon as it starts.
 	Clock engine.Mode
-	// DataDir holds the recordings; "" makes a fresh temporary directory,
-	// removed by Close.
+	// DataDir holds the recordings, one file per call ({callId}.rec, the
+	// call's recordings one after the other, each a complete WAV file);
+	// "" makes a fresh temporary directory, removed by Close.
 	DataDir string
 	// Token, if set, is the only bearer token the Graph surface accepts.
 	Token string
@@ -327,23 +328,23 @@ func (s *Server) janitor() {
 // recordings.
 func (s *Server) sweep() {
 	now := s.now()
-	var gone []*recording
+	var gone []*call
 	s.mu.Lock()
 	for id, c := range s.calls {
 		if c.expired(now) {
 			delete(s.calls, id)
 			s.runner.Remove(c.rc())
+			gone = append(gone, c)
 		}
 	}
 	for id, r := range s.recs {
 		if r.expired(now) {
 			delete(s.recs, id)
-			gone = append(gone, r)
 		}
 	}
 	s.mu.Unlock()
-	for _, r := range gone {
-		r.remove()
+	for _, c := range gone {
+		c.files.remove()
 	}
 }
 

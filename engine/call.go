@@ -152,6 +152,9 @@ func (c *Call) History() []*CallOp { return c.history }
 // SetMedia makes pcm the caller's audio from the next frame on (or from
 // the next operation's first sample when idle). hangupAtEnd makes the
 // caller hang up when it ends; otherwise the end-of-media policy applies.
+// The call reads pcm (never writes it) until the next SetMedia and keeps
+// no reference to it after that one returns, so the caller may then
+// reuse it.
 func (c *Call) SetMedia(pcm []int16, hangupAtEnd bool) error {
 	if c.ended {
 		return ErrCallEnded

@@ -102,6 +102,7 @@ type Operation struct {
 	tmp  []int16 // scratch block for mixing the echo
 
 	rec      []int16 // caller samples from L on
+	released bool    // rec went back to recBufs (Release)
 	outbound []int16
 
 	timeline []Event
@@ -204,7 +205,7 @@ func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start in
 	}
 	op.initialAt = op.listen + r.Seconds(req.InitialSilenceTimeoutInSeconds)
 	op.maxRecAt = op.listen + r.Seconds(req.MaxRecordDurationInSeconds)
-	op.rec = make([]int16, 0, r.Seconds(req.MaxRecordDurationInSeconds)+block)
+	op.rec = getRecBuf(int(r.Seconds(req.MaxRecordDurationInSeconds)) + block)
 	op.firstSpeech, op.lastEnd = -1, -1
 	op.fireMarks(start, true) // prompt start, or listen start at once
 	return op, nil
@@ -563,7 +564,7 @@ func (op *Operation) HasRecording() bool {
 // false). The slice aliases the operation's buffer: copy it to keep it
 // beyond the operation.
 func (op *Operation) Recording() []int16 {
-	if !op.HasRecording() {
+	if op.released || !op.HasRecording() {
 		return nil
 	}
 	return op.rec[op.recFrom-op.listen : op.recTo-op.listen]
@@ -572,6 +573,9 @@ func (op *Operation) Recording() []int16 {
 // RecordingSoFar returns what has been recorded up to now (for
 // streamWhileRecording); it aliases the operation's buffer.
 func (op *Operation) RecordingSoFar() []int16 {
+	if op.released {
+		return nil
+	}
 	if op.done {
 		if r := op.Recording(); r != nil {
 			return r
@@ -579,6 +583,21 @@ func (op *Operation) RecordingSoFar() []int16 {
 		return op.rec[:0]
 	}
 	return op.rec[:min(int64(len(op.rec)), max(op.pos-op.listen, 0))]
+}
+
+// Release hands the ended operation's recording buffer back for reuse by
+// later operations, sparing them a large allocation (and the page faults
+// of fresh memory). Afterwards Recording and RecordingSoFar return nil;
+// call it once nothing reads the recording any more (the mock server does
+// once the recording is on disk). It does nothing while the operation
+// runs, and nothing the second time.
+func (op *Operation) Release() {
+	if !op.done || op.released {
+		return
+	}
+	op.released = true
+	putRecBuf(op.rec)
+	op.rec = nil
 }
 
 // RecordingRange returns the stream samples [from, to) the recording holds.

@@ -380,3 +380,33 @@ func TestAnOperationStartingLaterOnTheStreamBehavesTheSame(t *testing.T) {
 		assert.Equal(t, e.At+start, g.At, "event %d (%s)", i, e.Kind)
 	}
 }
+
+func TestReleaseRecyclesTheRecordingBufferOnlyOnceTheOperationHasEnded(t *testing.T) {
+	talk := speech(t, "en_gb_f2_s140_04")
+	caller := media.Concat(media.Silence(beep+sec(0.5)), talk)
+	req := request(t, `{"maxRecordDurationInSeconds": 2}`)
+
+	op, err := engine.NewOperation(req, nil, engine.DefaultOptions(rate), 0)
+	require.NoError(t, err)
+	op.Process(caller[:beep+sec(1)])
+	require.False(t, op.Done())
+	op.Release()
+	assert.Len(t, op.RecordingSoFar(), sec(1), "a running operation keeps its buffer")
+
+	engine.Run(op, caller[beep+sec(1):], 160, engine.EndSilence)
+	require.True(t, op.Done())
+	want := append([]int16(nil), op.Recording()...)
+	require.Equal(t, caller[beep:beep+sec(2)], want)
+	op.Release()
+	assert.True(t, op.HasRecording(), "the outcome still says there was a recording")
+	assert.Nil(t, op.Recording(), "but its samples are gone")
+	assert.Nil(t, op.RecordingSoFar())
+	op.Release() // a second time does nothing
+
+	// Later operations (which may get the buffer back) record correctly.
+	for range 3 {
+		next := runOp(t, req, nil, engine.DefaultOptions(rate), caller, 160, engine.EndSilence)
+		assert.Equal(t, want, next.Recording())
+		next.Release()
+	}
+}

@@ -400,3 +400,17 @@ func BenchmarkReadMemory(b *testing.B) {
 		}
 	}
 }
+
+func TestAppendAllAppendsToWhatItIsGiven(t *testing.T) {
+	pcm := media.Noise(media.White, 3, 5000, -12)
+	b, err := media.EncodeWAV(pcm, 8000)
+	require.NoError(t, err)
+	dst := make([]int16, 2, 6000)
+	dst[0], dst[1] = 7, -7
+	rd, err := media.NewReader(bytes.NewReader(b), "x.wav")
+	require.NoError(t, err)
+	out, err := media.AppendAll(dst, rd)
+	require.NoError(t, err)
+	assert.Equal(t, append([]int16{7, -7}, pcm...), out)
+	assert.Same(t, &dst[0], &out[0], "enough capacity: no new array")
+}

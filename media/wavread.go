@@ -419,8 +419,13 @@ func ReadFile(path string) ([]int16, SampleRate, error) {
 // ReadAll reads every remaining sample of rd. It sizes its result from
 // the data chunk's size, up to 2^20 samples (a header read from a stream
 // may claim more than the stream holds), and grows it beyond.
-func ReadAll(rd *Reader) ([]int16, error) {
-	out := make([]int16, 0, min(max(rd.Len(), 0), 1<<20))
+func ReadAll(rd *Reader) ([]int16, error) { return AppendAll(nil, rd) }
+
+// AppendAll appends every remaining sample of rd to dst and returns the
+// extended slice (strconv.Append style): with a dst of enough capacity,
+// for example one recycled from an earlier stream, it does not allocate.
+func AppendAll(dst []int16, rd *Reader) ([]int16, error) {
+	out := slices.Grow(dst, int(min(max(rd.Len(), 0), 1<<20)))
 	for {
 		if len(out) == cap(out) {
 			if rd.left == 0 {

@@ -45,6 +45,7 @@ type call struct {
 	rcp       atomic.Pointer[engine.RunCall]
 	rate      media.SampleRate // under ctl: the call's media rate
 	rateFixed bool             // under ctl: the first media or operation fixed the rate
+	media     []int16          // under ctl: the caller media last set (recycled when replaced)
 
 	mu            sync.Mutex
 	cond          *sync.Cond // on mu: the courier waits for holds to clear

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"sync"
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/scenario"
@@ -85,15 +86,16 @@ func (s *Server) putMedia(q *request, id string) {
 		// Decoded as it arrives: no copy of the whole body is kept.
 		rd, err := media.NewReader(body, "media")
 		if err == nil {
-			pcm, err = media.ReadAll(rd)
+			pcm, err = media.AppendAll(getMediaBuf(), rd)
 		}
 		done()
-		var be *bodyError
-		if errors.As(err, &be) {
-			q.bodyFail(be)
-			return
-		}
 		if err != nil {
+			putMediaBuf(pcm)
+			var be *bodyError
+			if errors.As(err, &be) {
+				q.bodyFail(be)
+				return
+			}
 			q.badRequest("%v", err)
 			return
 		}
@@ -121,6 +123,15 @@ func (s *Server) putMedia(q *request, id string) {
 
 	c.ctl.Lock()
 	defer c.ctl.Unlock()
+	set := false
+	defer func() { // what no call holds goes back to the pool
+		if set {
+			putMediaBuf(c.media)
+			c.media = pcm
+		} else {
+			putMediaBuf(pcm)
+		}
+	}()
 	if rate != c.rate {
 		if c.rateFixed {
 			q.badRequest("media rate = %d Hz: the call's media rate is %d Hz, fixed by its first media or operation; nothing is resampled", int(rate), int(c.rate))
@@ -145,8 +156,31 @@ func (s *Server) putMedia(q *request, id string) {
 		q.callNotFound(id)
 		return
 	}
+	set = true
 	s.log.Info("media set", "call", c.id, "samples", len(pcm), "rate", int(rate), "hangupAtEnd", hangupEnd)
 	q.w.WriteHeader(http.StatusNoContent)
+}
+
+// mediaBufs recycles caller media: a call's media is dropped by the
+// engine when the next PUT replaces it, and a test suite PUTs thousands of
+// clips of the same length, so the next decode reuses the buffer instead
+// of allocating (and faulting in) a fresh one.
+var mediaBufs sync.Pool // *[]int16, length 0
+
+func getMediaBuf() []int16 {
+	if p, ok := mediaBufs.Get().(*[]int16); ok {
+		return *p
+	}
+	return nil
+}
+
+// putMediaBuf recycles b, which nothing may use afterwards.
+func putMediaBuf(b []int16) {
+	if cap(b) == 0 || cap(b) > 1<<24 { // keep at most 32 MiB ones
+		return
+	}
+	b = b[:0]
+	mediaBufs.Put(&b)
 }
 
 // buildScript renders a scenario script's caller audio. A script without

@@ -72,6 +72,10 @@ func (s *Server) finish(r *recording, pcm []int16) {
 		if err != nil {
 			s.log.Error("recording not written", "call", r.c.id, "recording", r.id, "error", err)
 		}
+		// Downloads read the file from now on: the engine's buffer can
+		// serve another operation. (A streamWhileRecording download
+		// decides under the same lock whether it reads the buffer.)
+		r.rc.View(func(*engine.Call) { r.cop.Op.Release() })
 		r.mu.Lock()
 		r.err, r.off, r.size = err, off, size
 		r.mu.Unlock()
@@ -209,12 +213,20 @@ func (s *Server) download(q *request, id string) {
 			return
 		}
 	}
-	r.mu.Lock()
-	final := r.final
-	r.mu.Unlock()
-	if !final { // streamWhileRecording: what has been recorded so far
-		var pcm []int16
-		r.rc.View(func(*engine.Call) { pcm = append(pcm, r.cop.Op.RecordingSoFar()...) })
+	// streamWhileRecording: while the operation runs, what has been
+	// recorded so far, copied under the call's lock (finish sets final
+	// before it releases the buffer under that lock).
+	var pcm []int16
+	final := false
+	r.rc.View(func(*engine.Call) {
+		r.mu.Lock()
+		final = r.final
+		r.mu.Unlock()
+		if !final {
+			pcm = append(pcm, r.cop.Op.RecordingSoFar()...)
+		}
+	})
+	if !final {
 		b, err := media.EncodeWAV(pcm, r.rate)
 		if err != nil {
 			q.fail(http.StatusInternalServerError, "InternalServerError", err.Error(), 0)

@@ -272,6 +272,21 @@ func (d *Detector) Reset() {
 // allocates only if dst must grow.
 func (d *Detector) Process(dst []Event, pcm []int16) []Event {
 	for len(pcm) > 0 {
+		if nb := min(len(pcm)/d.m, d.bank.group); d.fill == 0 && nb > 0 {
+			// Complete blocks from a block boundary: the bank runs them
+			// side by side, then they end one by one, in order.
+			out := d.bank.groups[:nb]
+			d.bank.blocks(pcm, out)
+			for j := range out {
+				d.eBlk, d.sBlk = out[j].e, out[j].sum
+				d.pos += int64(d.m)
+				dst = d.endBlock(dst, &out[j])
+			}
+			pcm = pcm[nb*d.m:]
+			continue
+		}
+		// Part of a block: run it through the block in progress (the same
+		// arithmetic, so events do not depend on where chunks end).
 		n := min(d.m-d.fill, len(pcm))
 		e, sum := d.bank.run(pcm[:n])
 		d.eBlk += e
@@ -280,7 +295,8 @@ func (d *Detector) Process(dst []Event, pcm []int16) []Event {
 		d.pos += int64(n)
 		pcm = pcm[n:]
 		if d.fill == d.m {
-			dst = d.endBlock(dst)
+			dst = d.endBlock(dst, &d.bank.cur)
+			d.bank.clear()
 		}
 	}
 	return dst
@@ -296,9 +312,10 @@ func (d *Detector) Flush(dst []Event) []Event {
 	return dst
 }
 
-// endBlock stores the finished block, advances the state machine and
-// appends any event it decides.
-func (d *Detector) endBlock(dst []Event) []Event {
+// endBlock stores the finished block, whose final states are st and whose
+// sums are d.eBlk and d.sBlk, advances the state machine and appends any
+// event it decides.
+func (d *Detector) endBlock(dst []Event, st *state) []Event {
 	b := d.nblk
 	r := &d.ring[b&(ringBlocks-1)]
 	// A constant offset (DC) is removed from the energy here and from the
@@ -310,8 +327,7 @@ func (d *Detector) endBlock(dst []Event) []Event {
 	mf := float64(d.m)
 	r.mean = float64(d.sBlk) / mf
 	r.e = float64(d.eBlk) - float64(d.sBlk)*r.mean
-	d.bank.store(&r.s1, &r.s2, &r.pow)
-	d.bank.clear()
+	d.bank.store(st, &r.s1, &r.s2, &r.pow)
 	d.fill, d.eBlk, d.sBlk = 0, 0, 0
 	d.nblk++
 	// Block pre-gate, kept up to date while a digit is held too, so that

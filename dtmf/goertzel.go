@@ -1,6 +1,9 @@
 package dtmf
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // bank runs eight Goertzel resonators side by side,
 //
@@ -14,239 +17,285 @@ import "math"
 //
 // (see resonator.output), and its power |Z|² = s1² + s2² − c·s1·s2.
 //
-// Up to 16 kHz the four row resonators run in float64 and the four column
-// resonators in exact int64 fixed point (coefficients in Q30, input scaled
-// by 2^fixShift, the rows' input too so that one conversion serves both).
-// Sixteen float64 states do not fit in amd64's fifteen usable vector
-// registers: with all eight in float64 the compiler keeps spilling states
-// on the recurrences' critical path. Split this way the two halves use
-// both register files and both sets of execution units: 4.1 ns/sample
-// against 5.6 ns for the all-float loop on the reference machine (AMD
-// EPYC, Go 1.26, minimum of repeated runs). Each fixed-point resonator's
-// frequency is taken from its quantised coefficient, so the output formula
-// matches the recurrence, and the rounding error left is below 3e-7 of a
-// full-scale block's spectrum. At higher rates the longer blocks leave too
-// little int64 headroom for that (newBank), and all eight resonators run
-// in float64; the speed there matters less.
+// All eight resonators run in float64 at every rate, each step computed
+// as (x − s[n−2]) + c·s[n−1]: a rounded subtraction, product and sum,
+// never a fused multiply-add, so that the AVX2 kernel (goertzel_amd64.s)
+// and the pure-Go loop (runGo, used elsewhere) give bit-identical states.
+// Σ x² and Σ x are exact int64 sums.
+//
+// A resonator is latency-bound: a multiply then an add (6 cycles) lie on
+// the path from one sample to the next. The kernel holds a block's eight
+// states in two YMM registers (rows, columns) and runs three blocks side
+// by side ("lanes"): six independent chains, as many as the sixteen YMM
+// registers hold and about as many as the two add pipes serve within that
+// latency (each step of a chain is a subtraction and an addition). The
+// states are cleared at every block boundary, so the complete
+// blocks of a chunk are independent: blocks hands up to six of them to
+// the kernel at once, following a plan that spreads them over the lanes
+// (newPlan). A block that a chunk holds only part of runs through run,
+// on one lane, with the same arithmetic, so results do not depend on how
+// a stream is cut into chunks.
+//
+// Measured on the reference machine (AMD EPYC, Zen 3 at 3.1 GHz, Go 1.26,
+// best of repeated runs): a step of the kernel's three lanes takes about
+// 6.8 cycles; blocks takes 0.8–0.9 ns per sample for six blocks and
+// 1.0 ns for the four 5 ms blocks of a 20 ms frame at 8 kHz (converting
+// the samples and switching lanes between stretches take the rest); one
+// lane alone (run) takes 2.3–2.6 ns per sample and runGo 5.5–6.3. The
+// pure-Go bank this replaced, rows in float64 and columns in int64 fixed
+// point (to spare registers), took 4.1–4.4 ns per sample.
 type bank struct {
-	fixed bool       // columns in int64 (else float64)
-	shift uint       // input scale of both halves in bits: fixShift, or 0 when !fixed
-	scale float64    // 2^−shift (exact)
-	c     [8]float64 // 2·cos ω (rows; columns too when !fixed)
-	k     [4]int64   // columns when fixed: 2·cos ω in Q30
-	cf    [8]float64 // every resonator's 2·cos ω as a float64 (for power)
-	fa    [8]float64 // float states s[n−1] (after an even number of samples)
-	fb    [8]float64 // float states s[n−2]
-	ia    [4]int64   // fixed column states s[n−1]
-	ib    [4]int64   // fixed column states s[n−2]
+	c      [8]float64      // 2·cos ω: rows 0–3, columns 4–7
+	m      int             // block length
+	group  int             // the most blocks blocks takes at once
+	plans  [maxGroup]plan  // blocks' schedules for 1 to group blocks
+	single plan            // run's schedule: lane 0 alone
+	groups [maxGroup]state // Process's blocks from blocks
+	cur    state           // the block in progress (run)
+	simd   bool            // use the AVX2 kernel: hasAVX2 (tests clear it to compare with runGo)
 }
 
-// coefQ is the fraction bits of the fixed-point coefficients: a resonator
-// is then tuned within 2^−31/sin ω ≤ 3e-9 rad of its frequency.
-const coefQ = 30
+// state is one block's progress through the bank: every resonator's
+// s[n−1] (a), s[n−2] (b) and power |Z|² from them (pow), and the block's
+// exact Σ x² (e) and Σ x (sum). The kernel relies on this layout: a at
+// byte 0, b at 64, pow at 128, e at 192, sum at 200.
+type state struct {
+	a, b, pow [8]float64
+	e, sum    int64
+}
 
-// fixShift is the input scale, in bits, of the fixed-point columns. A
-// constant, so that the shift is an immediate (a variable one ties up a
-// register the loop is short of); 8 bits keep the rounding error below
-// 3e-7 of a full-scale block's spectrum (TestGoertzelMatchesFFT; 5 bits,
-// all that 48 kHz would allow, gave 2e-6, hence float64 there).
-const fixShift = 8
+// maxGroup is the most complete blocks blocks takes at once: six fill the
+// three lanes exactly, and four (a 20 ms frame) take 4/3 of a block's
+// steps (newPlan).
+const maxGroup = 6
 
 // newBank returns a bank for the row frequencies wr and column frequencies
-// wc (radians per sample) and blocks of up to m samples. It returns the
-// column frequencies the resonators really tune to (quantised
-// coefficients in fixed point).
-//
-// Overflow bound: a resonator's state after n samples is Σ x[i]·U(n−i)
-// with |U(j)| = |sin((j+1)ω)/sin ω| ≤ min(j+1, 1/sin ω), so after a block
-// of m samples |s| < 2^15·2^shift·m·min(m, 1/sin ω); its product with
-// the coefficient (< 2^31) must stay below 2^62, one bit short of int64's
-// limit. With 5 ms blocks that leaves room for 10 bits at 8 kHz and 8 at
-// 16 kHz; the fixed-point columns are used wherever fixShift fits.
+// wc (radians per sample) and blocks of m samples. It returns the column
+// frequencies the resonators really tune to: wc itself, every coefficient
+// being a float64.
 func newBank(wr, wc [4]float64, m int) (bank, [4]float64) {
-	var g bank
-	worst := 0.0
-	var k [4]int64
+	g := bank{m: m, group: min(maxGroup, maxSamples/m), simd: hasAVX2}
 	for i := range 4 {
 		g.c[i] = 2 * math.Cos(wr[i])
 		g.c[4+i] = 2 * math.Cos(wc[i])
-		k[i] = int64(math.Round(g.c[4+i] * (1 << coefQ)))
-		worst = max(worst, math.Min(float64(m), 1/math.Sin(wc[i])))
 	}
-	g.cf, g.scale = g.c, 1
-	bits := math.Floor(62 - (coefQ + 1) - 15 - math.Log2(float64(m)*worst))
-	if bits < fixShift {
-		return g, wc
+	for nb := 1; nb <= g.group; nb++ {
+		g.plans[nb-1] = newPlan(nb, m)
 	}
-	g.fixed, g.shift, g.k = true, fixShift, k
-	g.scale = 1 / float64(int64(1)<<g.shift)
-	for i := range 4 {
-		g.cf[4+i] = float64(k[i]) / (1 << coefQ)
-		wc[i] = math.Acos(g.cf[4+i] / 2)
-	}
+	g.single = plan{n: 1, s: [maxStretches]stretch{{st: [3]int{0, -1, -1}}}}
 	return g, wc
 }
 
-// run feeds pcm through the eight resonators and returns Σ x² and Σ x
+// run feeds pcm through the eight resonators, continuing the block in
+// progress, and returns Σ x² and Σ x over pcm.
+func (g *bank) run(pcm []int16) (energy, sum int64) {
+	st := &g.cur
+	st.e, st.sum = 0, 0
+	if !g.simd {
+		runGo(&g.c, st, pcm)
+		return st.e, st.sum
+	}
+	// Lane 0 alone; the other two idle (a lone block is latency-bound:
+	// they cost nothing).
+	for len(pcm) > 0 {
+		n := min(len(pcm), maxSamples)
+		g.single.samples, g.single.s[0].n = n, n
+		planAVX2(&g.c, st, &pcm[0], &g.single)
+		pcm = pcm[n:]
+	}
+	return st.e, st.sum
+}
+
+// blocks runs the len(out) ≤ g.group consecutive blocks of g.m samples
+// at the start of pcm, each from cleared states, and leaves each block's
+// final state in out.
+func (g *bank) blocks(pcm []int16, out []state) {
+	m := g.m
+	if !g.simd {
+		clear(out)
+		for j := range out {
+			runGo(&g.c, &out[j], pcm[j*m:(j+1)*m])
+		}
+		return
+	}
+	p := &g.plans[len(out)-1]
+	_ = pcm[p.samples-1] // the plan stays within pcm
+	planAVX2(&g.c, &out[0], &pcm[0], p)
+}
+
+// plan is a schedule for the kernel: n stretches over the first samples
+// samples of pcm. The kernel reads it at fixed offsets (goertzel_amd64.s).
+type plan struct {
+	n       int
+	samples int
+	s       [maxStretches]stretch
+}
+
+// stretch is part of a plan: n steps in which lane k runs the state at
+// byte offset st[k] from the kernel's out (−1: the lane idles), from
+// cleared states if fresh[k] is 1 (a block's first piece), over the
+// samples of pcm from index x[k] on (an idle lane repeats lane 0's).
+type stretch struct {
+	n     int
+	x     [3]int
+	st    [3]int
+	fresh [3]int
+}
+
+// maxSamples is the most samples one kernel call takes (six 5 ms blocks at
+// 32 kHz): it converts them all to float64 in its stack frame first, so
+// that no step waits for a conversion. The 7.5 KiB frame makes a
+// goroutine's stack grow once, on its first Process.
+const maxSamples = 960
+
+// maxStretches bounds a plan's stretches: six for every block length
+// Config allows (TestPlansCoverEveryBlockInOrder tries them all).
+const maxStretches = 6
+
+// newPlan spreads nb blocks of m samples over the three lanes by
+// McNaughton's wrap-around rule: each lane gets T = max(m, ⌈nb·m/3⌉)
+// steps, filled with the blocks in order; a block that does not fit at the
+// end of lane l runs its first part at the start of lane l+1 and the rest
+// at the end of lane l, which comes later since T ≥ m. The plan cuts a
+// stretch wherever a lane changes block. Four blocks of 40 samples (a
+// 20 ms frame at 8 kHz) take 54 steps instead of 80 for three then one:
+//
+//	steps   0–11  12–25  26–39  40–51  52–53
+//	lane 0  b0     b0     b0     b1     b1
+//	lane 1  b1     b1     b2     b2     b2
+//	lane 2  b2     b3     b3     b3     idle
+func newPlan(nb, m int) plan {
+	// A piece: block j's samples from first on, on one lane over steps
+	// [t0, t1). A lane holds at most three pieces, in order of time.
+	type piece struct{ j, first, t0, t1 int }
+	var lanes [3][3]piece
+	var count [3]int
+	t := max(m, (nb*m+2)/3)
+	l, pos := 0, 0
+	for j := range nb {
+		if pos == t {
+			l, pos = l+1, 0
+		}
+		if pos+m <= t {
+			lanes[l][count[l]] = piece{j, 0, pos, pos + m}
+			count[l]++
+			pos += m
+			continue
+		}
+		x := m - (t - pos) // the first x samples run at the start of lane l+1
+		lanes[l][count[l]] = piece{j, x, pos, t}
+		lanes[l+1][0] = piece{j, 0, 0, x}
+		count[l]++
+		count[l+1] = 1
+		l, pos = l+1, x
+	}
+	const size = int(unsafe.Sizeof(state{}))
+	p := plan{samples: nb * m}
+	for t0 := 0; t0 < t; p.n++ {
+		t1 := t
+		s := stretch{st: [3]int{-1, -1, -1}}
+		for l := range 3 {
+			for _, pc := range lanes[l][:count[l]] {
+				if pc.t0 <= t0 && t0 < pc.t1 {
+					s.st[l], s.x[l] = pc.j*size, pc.j*m+pc.first+t0-pc.t0
+					if pc.first == 0 && t0 == pc.t0 {
+						s.fresh[l] = 1
+					}
+					t1 = min(t1, pc.t1)
+				} else if pc.t0 > t0 {
+					t1 = min(t1, pc.t0)
+				}
+			}
+		}
+		for l := range 3 {
+			if s.st[l] < 0 {
+				s.x[l] = s.x[0]
+			}
+		}
+		s.n = t1 - t0
+		p.s[p.n] = s
+		t0 = t1
+	}
+	return p
+}
+
+// runGo is the kernel's arithmetic in Go, for one block: it continues st
 // over pcm.
 //
 // The loop is unrolled by two so that the two state variables of each
 // resonator swap roles instead of being copied; the unrolled and the
-// single-sample step do the same arithmetic in the same order, so results
-// do not depend on where a caller's chunk boundaries fall. The explicit
-// float64 conversions forbid fused multiply-adds (Go may fuse x*y+z on some
-// architectures), which keeps results bit-identical on every platform; the
-// int64 half is exact everywhere. Coefficients are read through g on every
+// single-sample step do the same arithmetic in the same order. The
+// explicit float64 conversions forbid fused multiply-adds (Go may fuse
+// x*y+z on some architectures). Coefficients are read through c on every
 // use so that they become memory operands rather than occupy registers.
-func (g *bank) run(pcm []int16) (energy, sum int64) {
-	if !g.fixed {
-		return g.runFloat(pcm)
-	}
-	a0, a1, a2, a3 := g.fa[0], g.fa[1], g.fa[2], g.fa[3]
-	b0, b1, b2, b3 := g.fb[0], g.fb[1], g.fb[2], g.fb[3]
-	p0, p1, p2, p3 := g.ia[0], g.ia[1], g.ia[2], g.ia[3]
-	q0, q1, q2, q3 := g.ib[0], g.ib[1], g.ib[2], g.ib[3]
-	const sh = fixShift
-	// Σ x² is summed in float64 on the scaled samples, off the integer
-	// multiplier the four column resonators keep busy. It is exact: every
-	// term is an integer times 2^2·shift and the sum stays below 2^53 such
-	// units (a block holds at most 480 samples of at most 2^30 each).
-	var e, sx float64 // sx: Σ x, exact for the same reason
+func runGo(c *[8]float64, st *state, pcm []int16) {
+	a0, a1, a2, a3, a4, a5, a6, a7 := st.a[0], st.a[1], st.a[2], st.a[3], st.a[4], st.a[5], st.a[6], st.a[7]
+	b0, b1, b2, b3, b4, b5, b6, b7 := st.b[0], st.b[1], st.b[2], st.b[3], st.b[4], st.b[5], st.b[6], st.b[7]
+	e, sx := st.e, st.sum
 	n := len(pcm) &^ 1
 	even := pcm[:n:n]
 	for i := 1; i < n; i += 2 { // [i−1] and [i]: no bounds checks
-		xs, ys := int64(even[i-1])<<sh, int64(even[i])<<sh
-		x, y := float64(xs), float64(ys)
-		e += float64(x*x) + float64(y*y)
-		sx += x + y
-		// b ← s[n] from (a = s[n−1], b = s[n−2]); then a ← s[n+1]. The
-		// column products are floored (>>): the bias is a constant input
-		// of −2^−shift−1 samples, whose response at the column frequencies
-		// is below 1e-7 of a full-scale block's spectrum.
-		b0 = (x - b0) + float64(g.c[0]*a0)
-		b1 = (x - b1) + float64(g.c[1]*a1)
-		b2 = (x - b2) + float64(g.c[2]*a2)
-		b3 = (x - b3) + float64(g.c[3]*a3)
-		q0 = (xs - q0) + (g.k[0]*p0)>>coefQ
-		q1 = (xs - q1) + (g.k[1]*p1)>>coefQ
-		q2 = (xs - q2) + (g.k[2]*p2)>>coefQ
-		q3 = (xs - q3) + (g.k[3]*p3)>>coefQ
-		a0 = (y - a0) + float64(g.c[0]*b0)
-		a1 = (y - a1) + float64(g.c[1]*b1)
-		a2 = (y - a2) + float64(g.c[2]*b2)
-		a3 = (y - a3) + float64(g.c[3]*b3)
-		p0 = (ys - p0) + (g.k[0]*q0)>>coefQ
-		p1 = (ys - p1) + (g.k[1]*q1)>>coefQ
-		p2 = (ys - p2) + (g.k[2]*q2)>>coefQ
-		p3 = (ys - p3) + (g.k[3]*q3)>>coefQ
-	}
-	if len(pcm) > n {
-		xs := int64(pcm[n]) << sh
-		x := float64(xs)
-		e += float64(x * x)
-		sx += x
-		a0, b0 = (x-b0)+float64(g.c[0]*a0), a0
-		a1, b1 = (x-b1)+float64(g.c[1]*a1), a1
-		a2, b2 = (x-b2)+float64(g.c[2]*a2), a2
-		a3, b3 = (x-b3)+float64(g.c[3]*a3), a3
-		p0, q0 = (xs-q0)+(g.k[0]*p0)>>coefQ, p0
-		p1, q1 = (xs-q1)+(g.k[1]*p1)>>coefQ, p1
-		p2, q2 = (xs-q2)+(g.k[2]*p2)>>coefQ, p2
-		p3, q3 = (xs-q3)+(g.k[3]*p3)>>coefQ, p3
-	}
-	g.fa[0], g.fa[1], g.fa[2], g.fa[3] = a0, a1, a2, a3
-	g.fb[0], g.fb[1], g.fb[2], g.fb[3] = b0, b1, b2, b3
-	g.ia, g.ib = [4]int64{p0, p1, p2, p3}, [4]int64{q0, q1, q2, q3}
-	return int64(e) >> (2 * sh), int64(sx) >> sh
-}
-
-// runFloat is run with all eight resonators in float64.
-func (g *bank) runFloat(pcm []int16) (energy, sum int64) {
-	a0, a1, a2, a3, a4, a5, a6, a7 := g.fa[0], g.fa[1], g.fa[2], g.fa[3], g.fa[4], g.fa[5], g.fa[6], g.fa[7]
-	b0, b1, b2, b3, b4, b5, b6, b7 := g.fb[0], g.fb[1], g.fb[2], g.fb[3], g.fb[4], g.fb[5], g.fb[6], g.fb[7]
-	var e, sx int64
-	n := len(pcm) &^ 1
-	even := pcm[:n:n]
-	for i := 1; i < n; i += 2 {
 		vx, vy := int64(even[i-1]), int64(even[i])
 		e += vx*vx + vy*vy
 		sx += vx + vy
 		x, y := float64(vx), float64(vy)
-		b0 = (x - b0) + float64(g.c[0]*a0)
-		b1 = (x - b1) + float64(g.c[1]*a1)
-		b2 = (x - b2) + float64(g.c[2]*a2)
-		b3 = (x - b3) + float64(g.c[3]*a3)
-		b4 = (x - b4) + float64(g.c[4]*a4)
-		b5 = (x - b5) + float64(g.c[5]*a5)
-		b6 = (x - b6) + float64(g.c[6]*a6)
-		b7 = (x - b7) + float64(g.c[7]*a7)
-		a0 = (y - a0) + float64(g.c[0]*b0)
-		a1 = (y - a1) + float64(g.c[1]*b1)
-		a2 = (y - a2) + float64(g.c[2]*b2)
-		a3 = (y - a3) + float64(g.c[3]*b3)
-		a4 = (y - a4) + float64(g.c[4]*b4)
-		a5 = (y - a5) + float64(g.c[5]*b5)
-		a6 = (y - a6) + float64(g.c[6]*b6)
-		a7 = (y - a7) + float64(g.c[7]*b7)
+		// b ← s[n] from (a = s[n−1], b = s[n−2]); then a ← s[n+1].
+		b0 = (x - b0) + float64(c[0]*a0)
+		b1 = (x - b1) + float64(c[1]*a1)
+		b2 = (x - b2) + float64(c[2]*a2)
+		b3 = (x - b3) + float64(c[3]*a3)
+		b4 = (x - b4) + float64(c[4]*a4)
+		b5 = (x - b5) + float64(c[5]*a5)
+		b6 = (x - b6) + float64(c[6]*a6)
+		b7 = (x - b7) + float64(c[7]*a7)
+		a0 = (y - a0) + float64(c[0]*b0)
+		a1 = (y - a1) + float64(c[1]*b1)
+		a2 = (y - a2) + float64(c[2]*b2)
+		a3 = (y - a3) + float64(c[3]*b3)
+		a4 = (y - a4) + float64(c[4]*b4)
+		a5 = (y - a5) + float64(c[5]*b5)
+		a6 = (y - a6) + float64(c[6]*b6)
+		a7 = (y - a7) + float64(c[7]*b7)
 	}
 	if len(pcm) > n {
 		v := int64(pcm[n])
 		e += v * v
 		sx += v
 		x := float64(v)
-		a0, b0 = (x-b0)+float64(g.c[0]*a0), a0
-		a1, b1 = (x-b1)+float64(g.c[1]*a1), a1
-		a2, b2 = (x-b2)+float64(g.c[2]*a2), a2
-		a3, b3 = (x-b3)+float64(g.c[3]*a3), a3
-		a4, b4 = (x-b4)+float64(g.c[4]*a4), a4
-		a5, b5 = (x-b5)+float64(g.c[5]*a5), a5
-		a6, b6 = (x-b6)+float64(g.c[6]*a6), a6
-		a7, b7 = (x-b7)+float64(g.c[7]*a7), a7
+		a0, b0 = (x-b0)+float64(c[0]*a0), a0
+		a1, b1 = (x-b1)+float64(c[1]*a1), a1
+		a2, b2 = (x-b2)+float64(c[2]*a2), a2
+		a3, b3 = (x-b3)+float64(c[3]*a3), a3
+		a4, b4 = (x-b4)+float64(c[4]*a4), a4
+		a5, b5 = (x-b5)+float64(c[5]*a5), a5
+		a6, b6 = (x-b6)+float64(c[6]*a6), a6
+		a7, b7 = (x-b7)+float64(c[7]*a7), a7
 	}
-	g.fa = [8]float64{a0, a1, a2, a3, a4, a5, a6, a7}
-	g.fb = [8]float64{b0, b1, b2, b3, b4, b5, b6, b7}
-	return e, sx
+	st.a = [8]float64{a0, a1, a2, a3, a4, a5, a6, a7}
+	st.b = [8]float64{b0, b1, b2, b3, b4, b5, b6, b7}
+	for i := range 8 {
+		st.pow[i] = power(c[i], st.a[i], st.b[i])
+	}
+	st.e, st.sum = e, sx
 }
 
-// states returns resonator i's s[n−1] and s[n−2] in sample units
+// states returns resonator i's s[n−1] and s[n−2] in the block in progress
 // (resonators 0–3 are the rows, 4–7 the columns).
-func (g *bank) states(i int) (s1, s2 float64) {
-	scale := g.scale
-	if i >= 4 && g.fixed {
-		return float64(g.ia[i-4]) * scale, float64(g.ib[i-4]) * scale
-	}
-	return g.fa[i] * scale, g.fb[i] * scale
+func (g *bank) states(i int) (s1, s2 float64) { return g.cur.a[i], g.cur.b[i] }
+
+// coef returns resonator i's 2·cos ω.
+func (g *bank) coef(i int) float64 { return g.c[i] }
+
+// store writes every resonator's s[n−1], s[n−2] and |Z|² in st into s1,
+// s2 and pow.
+func (g *bank) store(st *state, s1, s2, pow *[nTones]float64) {
+	*s1 = st.a
+	*s2 = st.b
+	*pow = st.pow
 }
 
-// coef returns resonator i's 2·cos ω as a float64.
-func (g *bank) coef(i int) float64 { return g.cf[i] }
-
-// store writes every resonator's s[n−1] and s[n−2] in sample units and
-// |Z|² (power) into s1, s2 and pow.
-func (g *bank) store(s1, s2, pow *[nTones]float64) {
-	scale := g.scale
-	for i := range 4 {
-		s1[i], s2[i] = g.fa[i]*scale, g.fb[i]*scale
-	}
-	if g.fixed {
-		for i := range 4 {
-			s1[4+i], s2[4+i] = float64(g.ia[i])*scale, float64(g.ib[i])*scale
-		}
-	} else {
-		for i := 4; i < nTones; i++ {
-			s1[i], s2[i] = g.fa[i]*scale, g.fb[i]*scale
-		}
-	}
-	for i := range nTones {
-		pow[i] = power(g.cf[i], s1[i], s2[i])
-	}
-}
-
-// clear zeroes the states for a new block.
-func (g *bank) clear() {
-	g.fa, g.fb = [8]float64{}, [8]float64{}
-	g.ia, g.ib = [4]int64{}, [4]int64{}
-}
+// clear zeroes the block in progress.
+func (g *bank) clear() { g.cur = state{} }
 
 // resonator holds the per-frequency constants that turn a block's final
 // states into its complex spectrum.
@@ -278,8 +327,12 @@ func (r *resonator) outputN(s1, s2 float64, n int) complex128 {
 	return expj(-r.omega*float64(n-1))*complex(s1, 0) - expj(-r.omega*float64(n))*complex(s2, 0)
 }
 
-// power returns |Z|² of a block from its final states; c = 2·cos ω.
-func power(c, s1, s2 float64) float64 { return s1*s1 + s2*s2 - c*s1*s2 }
+// power returns |Z|² of a block from its final states; c = 2·cos ω. The
+// explicit conversions forbid fused multiply-adds, so that it rounds like
+// the kernel's (goertzel_amd64.s) on every platform.
+func power(c, s1, s2 float64) float64 {
+	return float64(float64(s1*s1)+float64(s2*s2)) - float64(float64(c*s1)*s2)
+}
 
 func expj(x float64) complex128 {
 	s, c := math.Sincos(x)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -188,4 +189,26 @@ func TestEventKindString(t *testing.T) {
 	assert.Equal(t, "KeyDown", KeyDown.String())
 	assert.Equal(t, "KeyUp", KeyUp.String())
 	assert.Equal(t, "EventKind(7)", EventKind(7).String())
+}
+
+func TestNewStartsEveryDetectorFromTheSameFreshState(t *testing.T) {
+	cfg := DefaultConfig(8000)
+	first, err := New(cfg)
+	require.NoError(t, err)
+	pcm, err := media.DTMF(8000, 800, media.DTMFSpec{Digit: '5', Level: -10})
+	require.NoError(t, err)
+	ev := first.Process(nil, media.Concat(pcm, media.Silence(800)))
+	require.Equal(t, "5", digitsOf(ev))
+
+	fresh, err := build(cfg)
+	require.NoError(t, err)
+	for range 2 {
+		d, err := New(cfg) // from the template: untouched by first's work
+		require.NoError(t, err)
+		require.True(t, reflect.DeepEqual(*d, *fresh), "New gives what building from the Config gives")
+		assert.Equal(t, ev, d.Process(nil, media.Concat(pcm, media.Silence(800))))
+	}
+	other, err := New(DefaultConfig(16000))
+	require.NoError(t, err)
+	assert.Equal(t, 16000, other.Rate(), "templates are per Config")
 }

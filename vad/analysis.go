@@ -41,20 +41,45 @@ type vec [dim]float64
 // stream was chunked. load is added to the diagonal. Only the upper
 // triangle is ever read.
 func covariance(p *mat, r *[dim]float64, prev, cur *[tailLen]float64, load float64) {
+	// Written out: for each diagonal d, v = r[d] and then, for i = 1…order−d,
+	// v += prev[t−i]·prev[t−i−d] − cur[t−i]·cur[t−i−d] gives Φ(i, i+d).
 	const t = tailLen
-	for d := 0; d < dim; d++ {
-		v := r[d]
-		p[0][d] = v
-		for i := 1; i+d < dim; i++ {
-			v += prev[t-i]*prev[t-i-d] - cur[t-i]*cur[t-i-d]
-			p[i][i+d] = v
-		}
-	}
-	p[0][0] += load
-	p[1][1] += load
-	p[2][2] += load
-	p[3][3] += load
-	p[4][4] += load
+	a1, a2, a3, a4 := prev[t-1], prev[t-2], prev[t-3], prev[t-4]
+	c1, c2, c3, c4 := cur[t-1], cur[t-2], cur[t-3], cur[t-4]
+
+	v := r[0]
+	p[0][0] = v + load
+	v += a1*a1 - c1*c1
+	p[1][1] = v + load
+	v += a2*a2 - c2*c2
+	p[2][2] = v + load
+	v += a3*a3 - c3*c3
+	p[3][3] = v + load
+	v += a4*a4 - c4*c4
+	p[4][4] = v + load
+
+	v = r[1]
+	p[0][1] = v
+	v += a1*a2 - c1*c2
+	p[1][2] = v
+	v += a2*a3 - c2*c3
+	p[2][3] = v
+	v += a3*a4 - c3*c4
+	p[3][4] = v
+
+	v = r[2]
+	p[0][2] = v
+	v += a1*a3 - c1*c3
+	p[1][3] = v
+	v += a2*a4 - c2*c4
+	p[2][4] = v
+
+	v = r[3]
+	p[0][3] = v
+	v += a1*a4 - c1*c4
+	p[1][4] = v
+
+	p[0][4] = r[4]
 }
 
 // quad returns e'·P·e, reading the upper triangle of P.
@@ -69,15 +94,15 @@ func quad(p *mat, e *vec) float64 {
 
 // predict solves the covariance-method normal equations of the sub-frame,
 // Φ[1…4][1…4]·a = Φ[1…4][0], by an LDLᵀ factorisation (no square roots,
-// written out for order 4), and returns the prediction-error filter
-// e = [1, −a] and the residual energy e'·Φ·e = Φ00 − Σ zᵢ²/Dᵢ. ok is false if
-// the matrix is not numerically positive definite (the caller's diagonal
-// load prevents that for any real input).
-func predict(p *mat) (e vec, res float64, ok bool) {
+// written out for order 4), stores the prediction-error filter e = [1, −a]
+// and returns the residual energy e'·Φ·e = Φ00 − Σ zᵢ²/Dᵢ. ok is false, and
+// e untouched, if the matrix is not numerically positive definite (the
+// caller's diagonal load prevents that for any real input).
+func predict(p *mat, e *vec) (res float64, ok bool) {
 	// A = L·D·Lᵀ with A[i][j] = p[i+1][j+1]; z = L⁻¹·b with b[i] = p[0][i+1].
 	d0 := p[1][1]
 	if !(d0 > 0) {
-		return e, 0, false
+		return 0, false
 	}
 	i0 := 1 / d0
 	l10 := p[1][2] * i0
@@ -85,20 +110,20 @@ func predict(p *mat) (e vec, res float64, ok bool) {
 	l30 := p[1][4] * i0
 	d1 := p[2][2] - l10*l10*d0
 	if !(d1 > 0) {
-		return e, 0, false
+		return 0, false
 	}
 	i1 := 1 / d1
 	l21 := (p[2][3] - l20*l10*d0) * i1
 	l31 := (p[2][4] - l30*l10*d0) * i1
 	d2 := p[3][3] - l20*l20*d0 - l21*l21*d1
 	if !(d2 > 0) {
-		return e, 0, false
+		return 0, false
 	}
 	i2 := 1 / d2
 	l32 := (p[3][4] - l30*l20*d0 - l31*l21*d1) * i2
 	d3 := p[4][4] - l30*l30*d0 - l31*l31*d1 - l32*l32*d2
 	if !(d3 > 0) {
-		return e, 0, false
+		return 0, false
 	}
 	i3 := 1 / d3
 	z0 := p[0][1]
@@ -112,11 +137,11 @@ func predict(p *mat) (e vec, res float64, ok bool) {
 	a2 := w2 - l32*a3
 	a1 := w1 - l21*a2 - l31*a3
 	a0 := w0 - l10*a1 - l20*a2 - l30*a3
-	e = vec{1, -a0, -a1, -a2, -a3}
+	e[0], e[1], e[2], e[3], e[4] = 1, -a0, -a1, -a2, -a3
 	if !(res > 0) {
 		// Rounding on a perfectly predictable frame; the diagonal load
 		// keeps the true residual positive, so clamp to a tiny value.
 		res = p[0][0] * 1e-12
 	}
-	return e, res, true
+	return res, true
 }

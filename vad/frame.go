@@ -21,7 +21,12 @@ func (d *Detector) endFrame(dst []Event) []Event {
 	q := ew / d.floor    // … over what the noise alone gives
 	sig := p[0][0] - d.load
 	levelOK := sig >= d.minR0
-	rec := frameRec{ew: ew, q: q, loud: sig >= d.minOnsetR}
+	// The record is written in place, field by field, and read back
+	// through pointers: a struct copied right after its fields were stored
+	// one by one waits for the stores (no store-to-load forwarding).
+	rec := &d.ring[k&d.mask]
+	rec.ew, rec.q, rec.loud = ew, q, sig >= d.minOnsetR
+	rec.shaped, rec.sl, rec.ok = false, false, false
 	tonal := false
 	if q >= d.tailQ && levelOK { // only sub-frames that could matter pay for prediction
 		tonal, rec.shaped = d.tonality(p, k, ew)
@@ -37,7 +42,7 @@ func (d *Detector) endFrame(dst []Event) []Event {
 	blocked := tonal || sig >= d.overloadR
 	if blocked && k > 0 {
 		prev := &d.ring[(k-1)&d.mask]
-		d.count(*prev, -1) // it is in the confirmation window
+		d.count(prev, -1) // it is in the confirmation window
 		prev.sl, prev.ok = false, false
 	}
 	usable := levelOK && !blocked && !d.prevBlocked
@@ -53,10 +58,9 @@ func (d *Detector) endFrame(dst []Event) []Event {
 	d.qHist[0], d.qHist[1] = d.qHist[1], qs
 	rec.sl = usable && (q >= d.speechQ || sustained)
 	rec.ok = usable
-	d.ring[k&d.mask] = rec
 
 	d.trackFloor(p, k, ew, q)
-	return d.segment(dst, k)
+	return d.segment(dst, k, rec)
 }
 
 // tonality runs the order-4 prediction of sub-frame k (Φ = p, whitened
@@ -77,13 +81,16 @@ func (d *Detector) endFrame(dst []Event) []Event {
 //     two before it agree within 1 dB) and v < 6 dB or g ≥ 25 dB: a DTMF
 //     pair over noise, which four coefficients notch only partly.
 func (d *Detector) tonality(p *mat, k int64, ew float64) (tonal, shaped bool) {
-	e, res, ok := predict(p)
+	// The filters of this sub-frame and the previous one alternate
+	// between two slots: no copies.
+	e := &d.filters[1-d.prevE]
+	res, ok := predict(p, e)
 	if !ok {
 		d.prevOK = false
 		return false, false
 	}
-	prev, prevOK := d.prevE, d.prevOK
-	d.prevE, d.prevOK = e, true
+	prev, prevOK := &d.filters[d.prevE], d.prevOK
+	d.prevE, d.prevOK = 1-d.prevE, true
 	gain := ew / res
 	shaped = gain >= d.shapeD
 	if max(ew, p[0][0]) >= d.tonalAbs*res {
@@ -94,7 +101,7 @@ func (d *Detector) tonality(p *mat, k int64, ew float64) (tonal, shaped bool) {
 	if gain <= d.tonalD {
 		return false, shaped
 	}
-	v := res / d.noiseThrough(&e)
+	v := res / d.noiseThrough(e)
 	h1, h2 := d.ewHist[smoothFrames-1], d.ewHist[smoothFrames-2]
 	steady := k >= 2 && max(ew, h1, h2) <= min(ew, h1, h2)*steadySpread
 	switch {
@@ -103,7 +110,7 @@ func (d *Detector) tonality(p *mat, k int64, ew float64) (tonal, shaped bool) {
 	case v < d.tonalV:
 		vx := v
 		if prevOK {
-			vx = quad(p, &prev) / d.noiseThrough(&prev)
+			vx = quad(p, prev) / d.noiseThrough(prev)
 		}
 		return vx < d.tonalV, shaped
 	}
@@ -144,11 +151,9 @@ func (d *Detector) refreshModel() {
 		d.pnl[i][i] += d.load
 		reg[i][i] += d.load + d.pn[0][0]*whiteningDepth
 	}
-	an, _, ok := predict(&reg)
-	if !ok {
-		an = vec{1}
+	if _, ok := predict(&reg, &d.an); !ok {
+		d.an = vec{1}
 	}
-	d.an = an
 	d.floor = quad(&d.pnl, &d.an)
 }
 

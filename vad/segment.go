@@ -3,14 +3,13 @@ package vad
 import "math"
 
 // segment runs the onset confirmation, continuation and hangover logic for
-// sub-frame k. lastConf is the last sub-frame of confirmed speech (the end
-// of the segment so far, before its weak tail); the segment ends HangoverMs
-// after it.
-func (d *Detector) segment(dst []Event, k int64) []Event {
-	rec := d.ring[k&d.mask]
+// sub-frame k, whose record is rec. lastConf is the last sub-frame of
+// confirmed speech (the end of the segment so far, before its weak tail);
+// the segment ends HangoverMs after it.
+func (d *Detector) segment(dst []Event, k int64, rec *frameRec) []Event {
 	w := int64(d.windowN)
 	if k >= w {
-		d.count(d.ring[(k-w)&d.mask], -1)
+		d.count(&d.ring[(k-w)&d.mask], -1)
 	}
 	d.count(rec, 1)
 	switch {
@@ -34,7 +33,7 @@ func (d *Detector) segment(dst []Event, k int64) []Event {
 		}
 		first, last := int64(-1), int64(-1)
 		for j := max(k-w+1, 0); j <= k; j++ {
-			if r := d.ring[j&d.mask]; d.strong(r) {
+			if r := &d.ring[j&d.mask]; d.strong(r) {
 				if first < 0 {
 					first = j
 				}
@@ -62,20 +61,12 @@ func (d *Detector) segment(dst []Event, k int64) []Event {
 
 // count adds (sign 1) or removes (sign −1) a sub-frame's flags to or from the
 // confirmation window's tallies.
-func (d *Detector) count(r frameRec, sign int) {
-	if !r.sl {
-		return
-	}
-	d.win.sl += sign
-	if r.shaped {
-		d.win.shaped += sign
-	}
-	if r.loud {
-		d.win.loud += sign
-	}
-	if r.q >= d.waiveQ {
-		d.win.big += sign
-	}
+func (d *Detector) count(r *frameRec, sign int) {
+	s := sign & -b2i(r.sl) // branch-free: the flags are data
+	d.win.sl += s
+	d.win.shaped += s & -b2i(r.shaped)
+	d.win.loud += s & -b2i(r.loud)
+	d.win.big += s & -b2i(r.q >= d.waiveQ)
 }
 
 // strong reports whether a speech-like sub-frame also looks like speech
@@ -85,7 +76,7 @@ func (d *Detector) count(r frameRec, sign int) {
 // gaps only to strong sub-frames; a level step of the background (comfort
 // noise switching level in a pause, which a codec does only after some
 // real background following the speech) is speech-like but never strong.
-func (d *Detector) strong(r frameRec) bool {
+func (d *Detector) strong(r *frameRec) bool {
 	return r.sl && (r.shaped || r.q >= d.waiveQ)
 }
 
@@ -109,7 +100,7 @@ func (d *Detector) end(dst []Event, k, at int64) []Event {
 // may have fallen since j was analysed, when the floor had risen during a
 // long utterance).
 func (d *Detector) edge(j int64) bool {
-	r := d.ring[j&d.mask]
+	r := &d.ring[j&d.mask]
 	return r.ok && r.ew >= d.tailQ*d.floor
 }
 
@@ -145,4 +136,13 @@ func (d *Detector) release() int64 {
 // at 10…30 dB). Beyond 35 dB the whole decay is visible.
 var releaseTable = [...]struct{ depth, ms float64 }{
 	{10, 43}, {15, 14}, {20, 10}, {25, 8}, {30, 4}, {35, 0},
+}
+
+// b2i is 1 for true, 0 for false.
+func b2i(b bool) int {
+	var i int
+	if b {
+		i = 1
+	}
+	return i
 }

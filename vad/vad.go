@@ -184,7 +184,8 @@ type Detector struct {
 	acc      int              // partial decimation sum
 	sub      int              // input samples in acc
 
-	phi mat // Φ of the sub-frame being analysed (scratch)
+	phi mat       // Φ of the sub-frame being analysed (scratch)
+	xs  []float64 // decimated samples (scratch of the AVX2 path, see lags.go)
 
 	// Noise model.
 	frame       int64   // index of the next sub-frame
@@ -198,7 +199,8 @@ type Detector struct {
 	subPos      int
 	subMins     [floorSubwindows]float64
 	subCount    int
-	prevE       vec
+	filters     [2]vec // prediction-error filters of the last two predicted sub-frames
+	prevE       int    // the slot of the previous one
 	prevOK      bool
 	qHist       [2]float64 // q of the two previous sub-frames (0 if tonal)
 	prevBlocked bool       // the previous sub-frame was tonal or overload
@@ -237,6 +239,7 @@ func New(cfg Config) (*Detector, error) {
 		size *= 2
 	}
 	d.ring = make([]frameRec, size)
+	d.xs = make([]float64, 2*(order+d.n))
 	d.mask = int64(size - 1)
 	db := func(x float64) float64 { return math.Pow(10, x/10) }
 	d.speechQ = db(cfg.SpeechMarginDB)
@@ -268,7 +271,7 @@ func (d *Detector) InSpeech() bool { return d.inSpeech }
 // Reset returns the detector to its state after New: sample indices count
 // from 0 again and the noise model is forgotten.
 func (d *Detector) Reset() {
-	ring := d.ring
+	ring, xs := d.ring, d.xs
 	clear(ring)
 	*d = Detector{
 		cfg: d.cfg, dec: d.dec, n: d.n, frameLen: d.frameLen, load: d.load,
@@ -276,20 +279,26 @@ func (d *Detector) Reset() {
 		subN: d.subN, mask: d.mask,
 		speechQ: d.speechQ, tailQ: d.tailQ, sustainQ: d.sustainQ, tonalV: d.tonalV, tonalD: d.tonalD, tonalAbs: d.tonalAbs,
 		shapeD: d.shapeD, waiveQ: d.waiveQ, minR0: d.minR0, minOnsetR: d.minOnsetR, overloadR: d.overloadR,
-		ring: ring, lastConf: -1, lastStrong: -1, curMin: math.Inf(1),
+		ring: ring, xs: xs, lastConf: -1, lastStrong: -1, curMin: math.Inf(1),
 	}
 }
 
 // Process analyses pcm, the next samples of the stream, and appends to dst
 // the events decided while doing so. It does not retain pcm or dst.
 func (d *Detector) Process(dst []Event, pcm []int16) []Event {
+	pair := 2 * int(d.frameLen)
 	for len(pcm) > 0 {
+		if useAVX2 && d.pos == 0 && d.sub == 0 && len(pcm) >= pair {
+			dst = d.framePair(dst, pcm[:pair])
+			pcm = pcm[pair:]
+			continue
+		}
 		need := (d.n-d.pos)*d.dec - d.sub
 		k := min(need, len(pcm))
-		if d.dec == 1 {
-			d.accumulate(pcm[:k])
+		if useAVX2 {
+			d.accumulateAVX2(pcm[:k])
 		} else {
-			d.accumulateDecimated(pcm[:k])
+			d.accumulateGo(pcm[:k])
 		}
 		pcm = pcm[k:]
 		if k == need {
@@ -307,71 +316,4 @@ func (d *Detector) Flush(dst []Event) []Event {
 	}
 	consumed := d.frame*d.frameLen + int64(d.pos*d.dec+d.sub)
 	return d.end(dst, d.frame-1, consumed)
-}
-
-// accumulate adds the lag products of seg (no decimation) to the running
-// sums. This loop is the detector's only per-sample work. The products of
-// 16-bit samples and their sums over a sub-frame are integers below 2⁵³, so
-// float64 holds them exactly: the sums do not depend on how the stream was
-// chunked (and float64 leaves the loop enough registers).
-func (d *Detector) accumulate(seg []int16) {
-	r0, r1, r2, r3, r4 := d.r[0], d.r[1], d.r[2], d.r[3], d.r[4]
-	x1, x2, x3, x4 := d.tail[7], d.tail[6], d.tail[5], d.tail[4]
-	for _, s := range seg {
-		x := float64(s)
-		r0 += x * x
-		r1 += x * x1
-		r2 += x * x2
-		r3 += x * x3
-		r4 += x * x4
-		x4, x3, x2, x1 = x3, x2, x1, x
-	}
-	d.r = [dim]float64{r0, r1, r2, r3, r4}
-	m := len(seg)
-	if m >= tailLen {
-		for i := range d.tail {
-			d.tail[i] = float64(seg[m-tailLen+i])
-		}
-	} else {
-		copy(d.tail[:], d.tail[m:])
-		for i, s := range seg {
-			d.tail[tailLen-m+i] = float64(s)
-		}
-	}
-	d.pos += m
-}
-
-// accumulateDecimated is accumulate for D > 1: it sums D input samples into
-// one analysis sample first.
-func (d *Detector) accumulateDecimated(seg []int16) {
-	r0, r1, r2, r3, r4 := d.r[0], d.r[1], d.r[2], d.r[3], d.r[4]
-	x1, x2, x3, x4 := d.tail[7], d.tail[6], d.tail[5], d.tail[4]
-	acc, sub, dec := d.acc, d.sub, d.dec
-	var hist [tailLen]float64
-	h := 0
-	for _, s := range seg {
-		acc += int(s)
-		sub++
-		if sub < dec {
-			continue
-		}
-		x := float64(acc)
-		acc, sub = 0, 0
-		r0 += x * x
-		r1 += x * x1
-		r2 += x * x2
-		r3 += x * x3
-		r4 += x * x4
-		x4, x3, x2, x1 = x3, x2, x1, x
-		hist[h&(tailLen-1)] = x
-		h++
-	}
-	d.r = [dim]float64{r0, r1, r2, r3, r4}
-	d.acc, d.sub = acc, sub
-	m := min(h, tailLen)
-	copy(d.tail[:], d.tail[m:])
-	for i := 0; i < m; i++ {
-		d.tail[tailLen-m+i] = hist[(h-m+i)&(tailLen-1)]
-	}
-	d.pos += h
 }

@@ -310,20 +310,33 @@ func (rd *Reader) Read(dst []int16) (int, error) {
 		return 0, io.EOF
 	}
 	ba := rd.format.BlockAlign
-	want := min(int64(len(dst))*int64(ba), int64(len(rd.buf)), rd.left)
-	n, err := io.ReadFull(rd.r, rd.buf[:want])
+	f := rd.format
+	// 16-bit mono PCM on a little-endian machine: the bytes are the
+	// samples, read straight into dst (dst past the samples returned is
+	// scratch, as io.Reader allows).
+	direct := littleEndian && f.Encoding == PCM && f.Bits == 16 && f.Channels == 1
+	var b []byte
+	if direct {
+		b = unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), min(2*int64(len(dst)), rd.left))
+	} else {
+		b = rd.buf[:min(int64(len(dst))*int64(ba), int64(len(rd.buf)), rd.left)]
+	}
+	n, err := io.ReadFull(rd.r, b)
 	n -= n % ba
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return 0, fmt.Errorf("%s: reading samples: %w", rd.name, err)
 	}
+	got := n / ba
+	if !direct {
+		got = rd.decode(dst, rd.buf[:n])
+	}
 	if err != nil {
 		read := rd.frames*int64(ba) - rd.left + int64(n)
 		rd.left = 0
-		got := rd.decode(dst, rd.buf[:n])
 		return got, rd.errf("data.size", rd.frames*int64(ba), "file ends after %d bytes of sample data", read)
 	}
 	rd.left -= int64(n)
-	return rd.decode(dst, rd.buf[:n]), nil
+	return got, nil
 }
 
 // decode converts whole frames in b to mono int16 in dst.
@@ -332,10 +345,6 @@ func (rd *Reader) decode(dst []int16, b []byte) int {
 	frames := len(b) / f.BlockAlign
 	le := binary.LittleEndian
 	if f.Encoding == PCM && f.Bits == 16 && f.Channels == 1 {
-		if littleEndian && frames > 0 { // the bytes already are the samples
-			copy(unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), 2*frames), b)
-			return frames
-		}
 		dst, b = dst[:frames], b[:2*frames] // no bounds checks in the loop
 		for i := range dst {
 			dst[i] = int16(le.Uint16(b[2*i:]))

@@ -9,7 +9,8 @@
 // 0 dBFS (see [FullScale]); arithmetic on samples saturates, it never wraps.
 //
 // Buffers. The caller owns every slice it passes in: [Reader.Read] fills the
-// caller's slice, [Writer.Write] copies out of it before it returns, and no
+// caller's slice (16-bit mono data is read straight into it, so all of it
+// may serve as scratch, as io.Reader allows), [Writer.Write] copies out of it before it returns, and no
 // function here keeps a reference to a caller's slice. Slices returned by
 // the synthesis functions are new and belong to the caller.
 //

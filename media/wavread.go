@@ -79,9 +79,10 @@ type Reader struct {
 	r      io.Reader
 	closer io.Closer
 	format Format
-	frames int64 // frames declared by the data chunk
-	left   int64 // data bytes not yet read
-	buf    []byte
+	frames int64  // frames declared by the data chunk
+	left   int64  // data bytes not yet read
+	direct bool   // the data bytes are the samples: read into the caller's slice
+	buf    []byte // otherwise: what is read, then decoded
 }
 
 // Open opens the WAV file at path for streaming. The caller must Close it.
@@ -127,8 +128,13 @@ func newReader(r io.Reader, name string, size int64) (*Reader, error) {
 	if err := rd.readHeader(size); err != nil {
 		return nil, err
 	}
-	n := readBufBytes / rd.format.BlockAlign * rd.format.BlockAlign
-	rd.buf = make([]byte, n)
+	f := rd.format
+	// 16-bit mono PCM on a little-endian machine is read straight into
+	// the caller's samples: no buffer.
+	rd.direct = littleEndian && f.Encoding == PCM && f.Bits == 16 && f.Channels == 1
+	if !rd.direct {
+		rd.buf = make([]byte, readBufBytes/f.BlockAlign*f.BlockAlign)
+	}
 	return rd, nil
 }
 
@@ -310,11 +316,9 @@ func (rd *Reader) Read(dst []int16) (int, error) {
 		return 0, io.EOF
 	}
 	ba := rd.format.BlockAlign
-	f := rd.format
-	// 16-bit mono PCM on a little-endian machine: the bytes are the
-	// samples, read straight into dst (dst past the samples returned is
-	// scratch, as io.Reader allows).
-	direct := littleEndian && f.Encoding == PCM && f.Bits == 16 && f.Channels == 1
+	// Direct: the bytes are the samples, read straight into dst (dst past
+	// the samples returned is scratch, as io.Reader allows).
+	direct := rd.direct
 	var b []byte
 	if direct {
 		b = unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), min(2*int64(len(dst)), rd.left))

@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -64,7 +65,12 @@ func (q *request) json(status int, v any) {
 		http.Error(q.w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	q.w.Header().Set("Content-Type", "application/json")
+	h := q.w.Header()
+	h.Set("Content-Type", "application/json")
+	// A known length: the flush below sends the whole answer in one
+	// write, where a flushed answer of unknown length goes out chunked
+	// and needs a second write for its last chunk.
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	q.w.WriteHeader(status)
 	_, _ = q.w.Write(b)
 	q.flush()

@@ -350,8 +350,14 @@ func TestWireFormat(t *testing.T) {
 	b = mustJSON(t, canceled.Wire(engine.WireOptions{}))
 	assert.Contains(t, b, `"recordingLocation":"","recordingAccessToken":""`, "operationCanceled carries empty strings (doc)")
 
-	id := engine.NewID()
-	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, id)
+	seen := map[string]bool{}
+	for range 1000 {
+		id := engine.NewID()
+		require.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, id)
+		require.False(t, seen[id], "ids do not repeat")
+		seen[id] = true
+	}
+	assert.LessOrEqual(t, testing.AllocsPerRun(100, func() { _ = engine.NewID() }), 1.0, "one allocation: the string")
 }
 
 func mustJSON(t testing.TB, v any) string {

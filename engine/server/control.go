@@ -157,7 +157,9 @@ func (s *Server) putMedia(q *request, id string) {
 		return
 	}
 	set = true
-	s.log.Info("media set", "call", c.id, "samples", len(pcm), "rate", int(rate), "hangupAtEnd", hangupEnd)
+	if s.logging() {
+		s.log.Info("media set", "call", c.id, "samples", len(pcm), "rate", int(rate), "hangupAtEnd", hangupEnd)
+	}
 	q.w.WriteHeader(http.StatusNoContent)
 }
 
@@ -355,7 +357,9 @@ func (s *Server) onEvent(rc *engine.RunCall, ev engine.CallEvent) {
 		if e.kind == kindPlay {
 			kind = "playPrompt"
 		}
-		s.log.Info("operation ended", "call", c.id, "operation", op.ID, "kind", kind, "status", op.Status.String(),
-			"completionReason", r.Reason.String(), "code", r.Code, "subcode", r.Subcode, "recordedSamples", samples, "notified", !op.Silent)
+		if s.logging() {
+			s.log.Info("operation ended", "call", c.id, "operation", op.ID, "kind", kind, "status", op.Status.String(),
+				"completionReason", r.Reason.String(), "code", r.Code, "subcode", r.Subcode, "recordedSamples", samples, "notified", !op.Silent)
+		}
 	}
 }

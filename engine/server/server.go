@@ -406,9 +406,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw.Header().Set("client-request-id", crid)
 	rq := &request{s: s, w: rw, r: r, id: rid, clientID: crid}
 	s.route(rq)
-	s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rw.code(), "bytes", rw.n,
-		"ms", float64(time.Since(start).Microseconds())/1000, "request-id", rid)
+	if s.logging() {
+		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rw.code(), "bytes", rw.n,
+			"ms", float64(time.Since(start).Microseconds())/1000, "request-id", rid)
+	}
 }
+
+// logging reports whether Info lines are kept: the lines logged per
+// request and per operation check it first, so that a server without a
+// logger does not box their attributes (a dozen allocations per request).
+func (s *Server) logging() bool { return s.log.Enabled(context.Background(), slog.LevelInfo) }
 
 type statusWriter struct {
 	http.ResponseWriter

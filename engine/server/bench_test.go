@@ -32,21 +32,29 @@ import (
 //     prompts); the PUT is inside the timing, one in twenty operations.
 //
 // The client keeps four requests in flight on 2 cores; client, server
-// and bot share the machine.
+// and bot share the machine. With server=process the server runs in a
+// process of its own (the test binary, started again: see TestMain), so
+// its CPU time is its own; the client and the bot still share the cores.
+// cpu-µs/op is CPU time per operation (server=in-process: client, server
+// and bot together; server=process: the server alone) and ops/s@2cores
+// what two cores give at that cost.
 func BenchmarkRecordResponseRoundTrip(b *testing.B) {
 	for _, rate := range []int{16000, 8000} {
 		for _, perPut := range []int{1, 20} {
-			name := fmt.Sprintf("rate=%d/media=per-op", rate)
-			if perPut > 1 {
-				name = fmt.Sprintf("rate=%d/media=per-call", rate)
+			for _, separate := range []bool{false, true} {
+				media := map[bool]string{false: "per-op", true: "per-call"}[perPut > 1]
+				where := map[bool]string{false: "in-process", true: "process"}[separate]
+				b.Run(fmt.Sprintf("rate=%d/media=%s/server=%s", rate, media, where), func(b *testing.B) {
+					benchmarkRoundTrip(b, rate, perPut, separate)
+				})
 			}
-			b.Run(name, func(b *testing.B) { benchmarkRoundTrip(b, rate, perPut) })
 		}
 	}
 }
 
-// benchmarkRoundTrip runs b.N operations, perPut per media PUT.
-func benchmarkRoundTrip(b *testing.B, rate, perPut int) {
+// benchmarkRoundTrip runs b.N operations, perPut per media PUT, against a
+// server in this process or (separate) in a process of its own.
+func benchmarkRoundTrip(b *testing.B, rate, perPut int, separate bool) {
 	speech, err := fixtures.SpeechClip("en_us_s160_01", rate)
 	require.NoError(b, err)
 	op := rate * 54 / 10 // samples one operation consumes: beep and 5 s
@@ -57,7 +65,15 @@ func benchmarkRoundTrip(b *testing.B, rate, perPut int) {
 	}
 	wav := encodeWAV(b, media.Concat(parts...), rate)
 
-	m := newMock(b, server.Config{Clock: engine.Fast}, nil)
+	var m *mock
+	var srvCPU func() (time.Duration, bool)
+	if separate {
+		var c *child
+		m, c = newChildMock(b)
+		srvCPU = c.cpu
+	} else {
+		m = newMock(b, server.Config{Clock: engine.Fast}, nil)
+	}
 	type slot struct {
 		id   string
 		left int // operations the call's media still holds
@@ -82,6 +98,11 @@ func benchmarkRoundTrip(b *testing.B, rate, perPut int) {
 	b.SetBytes(int64(2 * len(clip)))
 	b.SetParallelism(2)
 	start := time.Now()
+	cpu0, cpuOK := processCPU()
+	var srv0 time.Duration
+	if separate {
+		srv0, cpuOK = srvCPU()
+	}
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			s := <-slots
@@ -103,10 +124,25 @@ func benchmarkRoundTrip(b *testing.B, rate, perPut int) {
 		time.Sleep(100 * time.Microsecond) // the last completions are on their way
 	}
 	elapsed := time.Since(start).Seconds()
+	cpu1, _ := processCPU()
+	if separate {
+		var srv1 time.Duration
+		srv1, cpuOK = srvCPU()
+		cpu0, cpu1 = srv0, srv1
+	}
 	n := completed.Load() - base
 	require.Equal(b, posted.Load(), n, "every operation completed, once")
 	b.ReportMetric(float64(n)/elapsed, "ops/s")
 	b.ReportMetric(float64(n)*5/elapsed, "x-realtime")
+	if cpuOK && n > 0 {
+		// CPU per operation, and the operations per second two cores
+		// give at that cost (steadier than ops/s on a machine whose
+		// other load comes and goes): in-process, client, server and bot
+		// together; server=process, the server's process alone.
+		per := (cpu1 - cpu0).Seconds() / float64(n)
+		b.ReportMetric(per*1e6, "cpu-µs/op")
+		b.ReportMetric(2/per, "ops/s@2cores")
+	}
 }
 
 // TestMemoryPerIdleCall measures what an idle call (incoming, answered, no

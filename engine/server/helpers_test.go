@@ -136,6 +136,10 @@ type mock struct {
 	srv *server.Server
 	ts  *httptest.Server
 	bot *bot
+	// url and client reach the server: ts's, or a server in another
+	// process (the benchmark's server=process).
+	url    string
+	client *http.Client
 }
 
 func newMock(t testing.TB, cfg server.Config, respond func(int, []byte) int) *mock {
@@ -146,6 +150,7 @@ func newMock(t testing.TB, cfg server.Config, respond func(int, []byte) int) *mo
 	srv, err := server.New(cfg)
 	require.NoError(t, err)
 	m := &mock{t: t, srv: srv, ts: httptest.NewServer(srv), bot: newBot(t, respond)}
+	m.url, m.client = m.ts.URL, m.ts.Client()
 	t.Cleanup(func() {
 		m.ts.Close()
 		srv.Close()
@@ -183,7 +188,7 @@ func (r reply) graphError(t testing.TB) (code, message string, inner map[string]
 // send makes a request; headers come in name, value pairs.
 func (m *mock) send(method, path string, body []byte, headers ...string) reply {
 	m.t.Helper()
-	req, err := http.NewRequest(method, m.ts.URL+path, bytes.NewReader(body))
+	req, err := http.NewRequest(method, m.url+path, bytes.NewReader(body))
 	require.NoError(m.t, err)
 	if body == nil {
 		req.Body = http.NoBody
@@ -191,7 +196,7 @@ func (m *mock) send(method, path string, body []byte, headers ...string) reply {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := m.ts.Client().Do(req)
+	resp, err := m.client.Do(req)
 	require.NoError(m.t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -260,11 +265,11 @@ func (m *mock) completion(opID string) note {
 // download fetches a recording; token "" sends no Authorization.
 func (m *mock) download(location, token string) reply {
 	m.t.Helper()
-	require.True(m.t, strings.HasPrefix(location, m.ts.URL), "location %q on this server", location)
+	require.True(m.t, strings.HasPrefix(location, m.url), "location %q on this server", location)
 	if token == "" {
-		return m.send("GET", strings.TrimPrefix(location, m.ts.URL), nil)
+		return m.send("GET", strings.TrimPrefix(location, m.url), nil)
 	}
-	return m.send("GET", strings.TrimPrefix(location, m.ts.URL), nil, "Authorization", "Bearer "+token)
+	return m.send("GET", strings.TrimPrefix(location, m.url), nil, "Authorization", "Bearer "+token)
 }
 
 func sha(b []byte) string {

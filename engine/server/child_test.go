@@ -1,0 +1,118 @@
+package server_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/server"
+)
+
+// childEnv makes the test binary a mock server instead of running tests:
+// BenchmarkRecordResponseRoundTrip's server=process variants run the
+// server in a process of its own, so that its CPU time can be told apart
+// from the benchmark's client and bot.
+const childEnv = "RECSIM_BENCH_SERVER_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(serveChild())
+	}
+	os.Exit(m.Run())
+}
+
+// serveChild serves a fast-clock mock on a loopback port, prints its
+// address, and stops when its standard input closes.
+func serveChild() int {
+	dir, err := os.MkdirTemp("", "recsim-bench-child-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	srv, err := server.New(server.Config{Clock: engine.Fast, DataDir: dir})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+	fmt.Println(ln.Addr())
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return 0
+}
+
+// child is a mock server running in another process.
+type child struct {
+	cmd   *exec.Cmd
+	stdin io.Closer
+}
+
+// newChildMock starts the server process and returns a mock that reaches
+// it (m.srv and m.ts are nil) and the child, for its CPU time.
+func newChildMock(t testing.TB) (*mock, *child) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	c := &child{cmd: cmd, stdin: stdin}
+	t.Cleanup(func() {
+		_ = c.stdin.Close()
+		_ = cmd.Wait()
+	})
+	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err, "the server process's address")
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	m := &mock{t: t, bot: newBot(t, nil), url: "http://" + strings.TrimSpace(addr), client: &http.Client{Transport: tr}}
+	t.Cleanup(tr.CloseIdleConnections)
+	return m, c
+}
+
+// cpu returns the child's CPU time so far (user and system, all threads)
+// from /proc, in clock ticks of 10 ms; ok is false where /proc has no
+// such file.
+func (c *child) cpu() (time.Duration, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+	if err != nil {
+		return 0, false
+	}
+	// Fields after the command name (which may hold spaces) in
+	// parentheses: utime and stime are the 12th and 13th.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0, false
+	}
+	var ut, st int64
+	if _, err := fmt.Sscan(f[11], &ut); err != nil {
+		return 0, false
+	}
+	if _, err := fmt.Sscan(f[12], &st); err != nil {
+		return 0, false
+	}
+	const tick = 10 * time.Millisecond // USER_HZ = 100 on Linux
+	return time.Duration(ut+st) * tick, true
+}

@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// processCPU returns the user and system time of every thread of the
+// ProcessCPU returns the user and system time of every thread of the
 // process so far (getrusage RUSAGE_SELF).
-func processCPU() (time.Duration, bool) {
+func ProcessCPU() (time.Duration, bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0, false

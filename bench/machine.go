@@ -52,10 +52,10 @@ func cpuModel() string {
 // between two readings; ok is false where the platform cannot tell.
 type cpuClock struct{ start time.Duration }
 
-func startCPU() cpuClock { t, _ := processCPU(); return cpuClock{t} }
+func startCPU() cpuClock { t, _ := ProcessCPU(); return cpuClock{t} }
 
 func (c cpuClock) elapsed() (time.Duration, bool) {
-	t, ok := processCPU()
+	t, ok := ProcessCPU()
 	return t - c.start, ok
 }
 

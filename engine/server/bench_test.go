@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/recsim/recsim/bench"
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/server"
 	"github.com/recsim/recsim/fixtures"
@@ -98,7 +99,7 @@ func benchmarkRoundTrip(b *testing.B, rate, perPut int, separate bool) {
 	b.SetBytes(int64(2 * len(clip)))
 	b.SetParallelism(2)
 	start := time.Now()
-	cpu0, cpuOK := processCPU()
+	cpu0, cpuOK := bench.ProcessCPU()
 	var srv0 time.Duration
 	if separate {
 		srv0, cpuOK = srvCPU()
@@ -124,7 +125,7 @@ func benchmarkRoundTrip(b *testing.B, rate, perPut int, separate bool) {
 		time.Sleep(100 * time.Microsecond) // the last completions are on their way
 	}
 	elapsed := time.Since(start).Seconds()
-	cpu1, _ := processCPU()
+	cpu1, _ := bench.ProcessCPU()
 	if separate {
 		var srv1 time.Duration
 		srv1, cpuOK = srvCPU()

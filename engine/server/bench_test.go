@@ -74,6 +74,9 @@ func benchmarkRoundTrip(b *testing.B, rate, perPut int, separate bool) {
 		srvCPU = c.cpu
 	} else {
 		m = newMock(b, server.Config{Clock: engine.Fast}, nil)
+		// Keep-alive for every client goroutine (the default keeps 2
+		// idle connections per host: the others would be redialled).
+		m.client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
 	}
 	type slot struct {
 		id   string

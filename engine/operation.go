@@ -205,7 +205,7 @@ func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start in
 	}
 	op.initialAt = op.listen + r.Seconds(req.InitialSilenceTimeoutInSeconds)
 	op.maxRecAt = op.listen + r.Seconds(req.MaxRecordDurationInSeconds)
-	op.rec = getRecBuf(int(r.Seconds(req.MaxRecordDurationInSeconds)) + block)
+	op.rec = recBufs.Get(int(r.Seconds(req.MaxRecordDurationInSeconds)) + block)
 	op.firstSpeech, op.lastEnd = -1, -1
 	op.fireMarks(start, true) // prompt start, or listen start at once
 	return op, nil
@@ -585,6 +585,11 @@ func (op *Operation) RecordingSoFar() []int16 {
 	return op.rec[:min(int64(len(op.rec)), max(op.pos-op.listen, 0))]
 }
 
+// recBufs recycles the recording buffers handed back by Release. They are
+// all the same size in practice (maxRecordDuration × rate plus a block,
+// with a server's defaults).
+var recBufs media.Pool
+
 // Release hands the ended operation's recording buffer back for reuse by
 // later operations, sparing them a large allocation (and the page faults
 // of fresh memory). Afterwards Recording and RecordingSoFar return nil;
@@ -596,7 +601,7 @@ func (op *Operation) Release() {
 		return
 	}
 	op.released = true
-	putRecBuf(op.rec)
+	recBufs.Put(op.rec)
 	op.rec = nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"sync"
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/scenario"
@@ -86,11 +85,11 @@ func (s *Server) putMedia(q *request, id string) {
 		// Decoded as it arrives: no copy of the whole body is kept.
 		rd, err := media.NewReader(body, "media")
 		if err == nil {
-			pcm, err = media.AppendAll(getMediaBuf(), rd)
+			pcm, err = media.AppendAll(mediaBufs.Get(0), rd)
 		}
 		done()
 		if err != nil {
-			putMediaBuf(pcm)
+			recycleMedia(pcm)
 			var be *bodyError
 			if errors.As(err, &be) {
 				q.bodyFail(be)
@@ -126,10 +125,10 @@ func (s *Server) putMedia(q *request, id string) {
 	set := false
 	defer func() { // what no call holds goes back to the pool
 		if set {
-			putMediaBuf(c.media)
+			recycleMedia(c.media)
 			c.media = pcm
 		} else {
-			putMediaBuf(pcm)
+			recycleMedia(pcm)
 		}
 	}()
 	if rate != c.rate {
@@ -167,22 +166,15 @@ func (s *Server) putMedia(q *request, id string) {
 // engine when the next PUT replaces it, and a test suite PUTs thousands of
 // clips of the same length, so the next decode reuses the buffer instead
 // of allocating (and faulting in) a fresh one.
-var mediaBufs sync.Pool // *[]int16, length 0
+var mediaBufs media.Pool
 
-func getMediaBuf() []int16 {
-	if p, ok := mediaBufs.Get().(*[]int16); ok {
-		return *p
+// recycleMedia gives b, which nothing may use afterwards, to mediaBufs,
+// unless it is over 2^24 samples (32 MiB, half the 64 MiB body limit): a
+// rare huge upload should not stay in memory for the next small one.
+func recycleMedia(b []int16) {
+	if cap(b) <= 1<<24 {
+		mediaBufs.Put(b)
 	}
-	return nil
-}
-
-// putMediaBuf recycles b, which nothing may use afterwards.
-func putMediaBuf(b []int16) {
-	if cap(b) == 0 || cap(b) > 1<<24 { // keep at most 32 MiB ones
-		return
-	}
-	b = b[:0]
-	mediaBufs.Put(&b)
 }
 
 // buildScript renders a scenario script's caller audio. A script without

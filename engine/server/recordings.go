@@ -214,18 +214,23 @@ func (s *Server) download(q *request, id string) {
 		}
 	}
 	// streamWhileRecording: while the operation runs, what has been
-	// recorded so far, copied under the call's lock (finish sets final
-	// before it releases the buffer under that lock).
+	// recorded so far, copied under the call's lock. final is checked
+	// again under that lock: finish sets it before it releases the buffer
+	// under the same lock.
+	r.mu.Lock()
+	final := r.final
+	r.mu.Unlock()
 	var pcm []int16
-	final := false
-	r.rc.View(func(*engine.Call) {
-		r.mu.Lock()
-		final = r.final
-		r.mu.Unlock()
-		if !final {
-			pcm = append(pcm, r.cop.Op.RecordingSoFar()...)
-		}
-	})
+	if !final {
+		r.rc.View(func(*engine.Call) {
+			r.mu.Lock()
+			final = r.final
+			r.mu.Unlock()
+			if !final {
+				pcm = append(pcm, r.cop.Op.RecordingSoFar()...)
+			}
+		})
+	}
 	if !final {
 		b, err := media.EncodeWAV(pcm, r.rate)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/media"
 )
 
@@ -47,7 +48,8 @@ type callSet struct {
 	ops     int   // queued operations per call
 	reqs    [2]engine.RecordRequest
 	r       *engine.Runner
-	rcs     []*engine.RunCall
+	rcs     []*engine.PacedCall
+	cache   *engine.Cache // shared by every call's operations
 
 	// Bookkeeping written by OnEvent under the call's lock; the index is
 	// built before the runner runs and only read while it runs.
@@ -68,7 +70,7 @@ func newCallSet(rate int, audio time.Duration, ops int) (*callSet, error) {
 	}
 	cs := &callSet{rate: rate, frame: FrameSamples(rate), loop: loop, ops: ops}
 	for i, body := range CallRequests {
-		if cs.reqs[i], err = engine.ParseRecordRequest([]byte(body), false); err != nil {
+		if cs.reqs[i], err = graph.ParseRecordRequest([]byte(body), false); err != nil {
 			return nil, err
 		}
 	}
@@ -93,7 +95,7 @@ func (cs *callSet) track(n int) {
 // After track, it keeps the bookkeeping of every operation.
 func (cs *callSet) start(n int, opts engine.RunnerOptions, stage Stage) error {
 	track := cs.index != nil
-	opts.OnEvent = func(rc *engine.RunCall, ev engine.CallEvent) {
+	opts.OnEvent = func(rc *engine.PacedCall, ev engine.CallEvent) {
 		if ev.Kind != engine.OpEnded {
 			return
 		}
@@ -104,7 +106,7 @@ func (cs *callSet) start(n int, opts engine.RunnerOptions, stage Stage) error {
 				}
 				cs.outcomes[i] = ev.Op.Outcome
 				if ev.Op.Op != nil {
-					cs.ends[i] = ev.Op.Op.End()
+					cs.ends[i] = ev.Op.Op.Span().End
 				}
 			}
 		}
@@ -113,9 +115,9 @@ func (cs *callSet) start(n int, opts engine.RunnerOptions, stage Stage) error {
 		ev.Op.Op = nil
 	}
 	cs.r = engine.NewRunner(opts)
-	cs.rcs = make([]*engine.RunCall, 0, n)
+	cs.rcs = make([]*engine.PacedCall, 0, n)
 	for i := range n {
-		c, err := engine.NewCall(engine.CallOptions{Ops: engine.DefaultOptions(media.SampleRate(cs.rate))})
+		c, err := engine.NewCall(engine.CallOptions{Ops: cs.opOptions()})
 		if err != nil {
 			return err
 		}
@@ -181,7 +183,7 @@ func (cs *callSet) check(pos []int64) (verdict, error) {
 	}
 	refs := make([]ref, len(cs.offsets))
 	for vi, off := range cs.offsets {
-		c, err := engine.NewCall(engine.CallOptions{Ops: engine.DefaultOptions(media.SampleRate(cs.rate))})
+		c, err := engine.NewCall(engine.CallOptions{Ops: cs.opOptions()})
 		if err != nil {
 			return v, err
 		}
@@ -206,7 +208,7 @@ func (cs *callSet) check(pos []int64) (verdict, error) {
 				ended++
 				for k, op := range ops {
 					if op == e.Op {
-						rf.outcomes[k], rf.ends[k] = op.Outcome, op.Op.End()
+						rf.outcomes[k], rf.ends[k] = op.Outcome, op.Op.Span().End
 						op.Op = nil // free its recording, as the runs do
 					}
 				}
@@ -318,7 +320,7 @@ func concurrency(ctx context.Context, calls, rate int, dur time.Duration, clock 
 	cpu, load := startCPU(), startLoad()
 	start := time.Now()
 	done := make(chan error, 1)
-	go func() { done <- cs.r.Run(rctx) }()
+	go func() { done <- cs.r.Pace(rctx) }()
 	tick := time.NewTicker(250 * time.Millisecond)
 	for waiting := true; waiting; {
 		select {
@@ -366,4 +368,15 @@ func concurrency(ctx context.Context, calls, rate int, dur time.Duration, clock 
 	run.Outcomes = v.outcomes
 	run.OpsPerSec = float64(run.Completed) / run.Seconds
 	return run, nil
+}
+
+// opOptions returns the options of every call's operations: the defaults at the
+// scene's rate, sharing one cache (as the mock server does).
+func (cs *callSet) opOptions() engine.Options {
+	if cs.cache == nil {
+		cs.cache = engine.NewCache(0)
+	}
+	o := engine.DefaultOptions(media.SampleRate(cs.rate))
+	o.Cache = cs.cache
+	return o
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/recsim/recsim/dtmf"
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/media"
 	"github.com/recsim/recsim/vad"
 )
@@ -113,11 +114,12 @@ func NewKernel(name string, sc *Scene) (*Kernel, error) {
 // recording to memory, then the recording written as a WAV file to memory.
 func newPipeline(sc *Scene) (*Kernel, error) {
 	rate := media.SampleRate(sc.Rate)
-	req, err := engine.ParseRecordRequest([]byte(PipelineRequest), false)
+	req, err := graph.ParseRecordRequest([]byte(PipelineRequest), false)
 	if err != nil {
 		return nil, err
 	}
 	opts := engine.DefaultOptions(rate)
+	opts.Cache = engine.NewCache(0)
 	if _, err := engine.NewOperation(req, nil, opts, 0); err != nil {
 		return nil, err
 	}
@@ -146,15 +148,15 @@ func newPipeline(sc *Scene) (*Kernel, error) {
 				err = w.Close()
 			}
 			werr = err
-			return op.End() - op.Start()
+			return op.Span().End - op.Span().Start
 		},
 		Check: func() error {
 			if werr != nil {
 				return werr
 			}
-			if op.Outcome() != engine.OutStopTone {
+			if op.Result().Outcome != engine.OutStopTone {
 				return fmt.Errorf("pipeline: the operation ended with %s at %.2f s, not on the stop tone at %.2f s (detectors under tuning?)",
-					op.Result().Reason, rate.Ms(op.End())/1000, float64(sc.StopAt)/float64(sc.Rate))
+					op.Result().Reason, rate.Ms(op.Span().End)/1000, float64(sc.StopAt)/float64(sc.Rate))
 			}
 			return nil
 		},

@@ -3,12 +3,11 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/recsim/recsim/media"
 )
 
-// HangupPolicy is what a hang-up does to the running operation (SPEC §5).
+// HangupPolicy is what a hang-up does to the running operation (docs/call.md).
 type HangupPolicy uint8
 
 // Hang-up policies.
@@ -17,49 +16,11 @@ const (
 	HangupSilent                     // no completion at all, as users report of the real service
 )
 
-// ParseHangupPolicy parses notify or silent (case-insensitive).
-func ParseHangupPolicy(s string) (HangupPolicy, error) {
-	switch strings.ToLower(s) {
-	case "notify", "":
-		return HangupNotify, nil
-	case "silent":
-		return HangupSilent, nil
-	}
-	return 0, fmt.Errorf("hang-up policy %q: must be notify or silent", s)
-}
-
 // CallOptions configure a call.
 type CallOptions struct {
 	Ops        Options // the template of every operation's options (its Rate is the call's media rate)
 	Hangup     HangupPolicy
 	EndOfMedia EndOfMedia
-}
-
-// RecordingStatus is the bot's declared recording status (updateRecordingStatus).
-type RecordingStatus uint8
-
-// Recording statuses.
-const (
-	NotRecording RecordingStatus = iota
-	Recording
-	RecordingFailed
-)
-
-func (s RecordingStatus) String() string {
-	return [...]string{"notRecording", "recording", "failed"}[s]
-}
-
-// ParseRecordingStatus parses a status case-insensitively.
-func ParseRecordingStatus(s string) (RecordingStatus, error) {
-	switch strings.ToLower(s) {
-	case "notrecording":
-		return NotRecording, nil
-	case "recording":
-		return Recording, nil
-	case "failed":
-		return RecordingFailed, nil
-	}
-	return 0, fmt.Errorf("status %q: must be notRecording, recording or failed", s)
 }
 
 // CallOp is an operation queued on, running on or ended on a call.
@@ -93,8 +54,8 @@ type CallEvent struct {
 	Op   *CallOp // nil for CallHungUp
 }
 
-// Call is one call's continuous caller stream and media queue (SPEC §5,
-// §10): playPrompt and recordResponse operations run in order; the caller
+// Call is one call's continuous caller stream and media queue
+// (docs/call.md): playPrompt and recordResponse operations run in order; the caller
 // stream is consumed only while one runs. Synchronous: no clock, no
 // goroutine; Advance moves the stream on. Not safe for concurrent use.
 type Call struct {
@@ -111,8 +72,7 @@ type Call struct {
 	silence   []int16
 
 	ended        bool
-	lastStopTone bool // the last operation ended on a stop tone (its key may still be down)
-	recStatus    RecordingStatus
+	lastStopTone bool      // the last operation ended on a stop tone (its key may still be down)
 	history      []*CallOp // every operation, in the order queued
 }
 
@@ -140,11 +100,10 @@ func (c *Call) Ended() bool { return c.ended }
 // Busy reports whether an operation is running or queued.
 func (c *Call) Busy() bool { return len(c.queue) > 0 }
 
-// Stalled reports whether the caller's media has stopped (stall policy).
+// Stalled reports whether the caller's media has stopped (stall policy):
+// whoever drives the call decides when the receive timeout has passed and
+// calls Stall (the Runner does).
 func (c *Call) Stalled() bool { return c.stalled }
-
-// RecordingStatus returns the last status the bot declared.
-func (c *Call) RecordingStatus() RecordingStatus { return c.recStatus }
 
 // History returns every operation of the call in the order queued.
 func (c *Call) History() []*CallOp { return c.history }
@@ -212,7 +171,7 @@ func (c *Call) startNext(ev []CallEvent) []CallEvent {
 		op.Status = Running
 		c.running = true
 		ev = append(ev, CallEvent{OpStarted, op})
-		if op.Op.Listened() {
+		if op.Op.listened {
 			ev = append(ev, CallEvent{OpListenStarted, op})
 		}
 		ev = c.reap(ev) // it may have ended at once (a prompt that failed)
@@ -226,8 +185,8 @@ func (c *Call) reap(ev []CallEvent) []CallEvent {
 		return ev
 	}
 	op := c.queue[0]
-	op.Outcome = op.Op.Outcome()
-	op.Status = results[op.Outcome].Status
+	op.Outcome = op.Op.outcome
+	op.Status = ResultOf(op.Outcome).Status
 	c.lastStopTone = op.Outcome == OutStopTone
 	c.queue[0] = nil
 	c.queue = c.queue[1:]
@@ -240,7 +199,7 @@ func (c *Call) reap(ev []CallEvent) []CallEvent {
 func (c *Call) CancelMedia(ev []CallEvent) []CallEvent {
 	for i, op := range c.queue {
 		if i == 0 && c.running {
-			op.Op.Cancel()
+			op.Op.Stop(OutCanceled)
 		}
 		op.Outcome, op.Status = OutCanceled, Failed
 		ev = append(ev, CallEvent{OpEnded, op})
@@ -262,7 +221,7 @@ func (c *Call) Hangup(ev []CallEvent) []CallEvent {
 	silent := c.opts.Hangup == HangupSilent
 	for i, op := range c.queue {
 		if i == 0 && c.running {
-			op.Op.Hangup()
+			op.Op.Stop(OutCallTerminated)
 		}
 		op.Outcome, op.Status, op.Silent = OutCallTerminated, Failed, silent
 		ev = append(ev, CallEvent{OpEnded, op})
@@ -272,21 +231,12 @@ func (c *Call) Hangup(ev []CallEvent) []CallEvent {
 	return ev
 }
 
-// UpdateRecordingStatus records the bot's declared status.
-func (c *Call) UpdateRecordingStatus(s RecordingStatus) error {
-	if c.ended {
-		return ErrCallEnded
-	}
-	c.recStatus = s
-	return nil
-}
-
 // Stall fails the running operation with mediaReceiveTimeout: called by
 // the runner once the stream has delivered nothing for the receive
 // timeout. Later operations start and stall in turn.
 func (c *Call) Stall(ev []CallEvent) []CallEvent {
 	for c.running && !c.ended {
-		c.queue[0].Op.Stall()
+		c.queue[0].Op.Stop(OutMediaReceive)
 		ev = c.reap(ev)
 		ev = c.startNext(ev)
 	}
@@ -304,14 +254,14 @@ func (c *Call) Advance(n int, ev []CallEvent) []CallEvent {
 			break
 		}
 		op := c.queue[0]
-		listened := op.Op.Listened()
+		listened := op.Op.listened
 		used := op.Op.Process(pcm)
 		c.pos += int64(used)
 		if fromMedia {
 			c.mediaPos += used
 		}
 		n -= used
-		if !listened && op.Op.Listened() {
+		if !listened && op.Op.listened {
 			ev = append(ev, CallEvent{OpListenStarted, op})
 		}
 		ev = c.reap(ev)

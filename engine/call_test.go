@@ -60,9 +60,9 @@ func TestQueuedOperationsRunInOrderOnOneContinuousStream(t *testing.T) {
 	assert.Equal(t, []string{"op1", "op2"}, []string{ops[0].ID, ops[1].ID})
 	assert.Equal(t, engine.OutStopTone, first.Outcome)
 	assert.Equal(t, engine.OutInitialSilence, second.Outcome)
-	assert.Equal(t, first.Op.End(), second.Op.Start(), "the second starts at the sample where the first ended")
-	assert.Equal(t, second.Op.Start()+int64(beep+sec(1)), second.Op.End())
-	assert.Equal(t, second.Op.End(), c.Position(), "an idle call consumes nothing")
+	assert.Equal(t, first.Op.Span().End, second.Op.Span().Start, "the second starts at the sample where the first ended")
+	assert.Equal(t, second.Op.Span().Start+int64(beep+sec(1)), second.Op.Span().End)
+	assert.Equal(t, second.Op.Span().End, c.Position(), "an idle call consumes nothing")
 }
 
 func TestCancelMediaEndsTheRunningAndQueuedOperations(t *testing.T) {
@@ -78,7 +78,7 @@ func TestCancelMediaEndsTheRunningAndQueuedOperations(t *testing.T) {
 		assert.Equal(t, engine.Failed, op.Status)
 	}
 	assert.False(t, c.Busy())
-	assert.EqualValues(t, sec(1), a.Op.End())
+	assert.EqualValues(t, sec(1), a.Op.Span().End)
 	assert.Nil(t, b.Op, "the queued one never started")
 }
 
@@ -90,7 +90,7 @@ func TestBargeInCancelsAndStartsAtOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, engine.OutCanceled, a.Outcome)
 	assert.Equal(t, engine.Running, b.Status)
-	assert.EqualValues(t, sec(0.5), b.Op.Start())
+	assert.EqualValues(t, sec(0.5), b.Op.Span().Start)
 	require.Len(t, ended(ev), 1)
 }
 
@@ -134,7 +134,7 @@ func TestEndOfMediaPolicies(t *testing.T) {
 			runAll(call, 160)
 			assert.Equal(t, c.want, op.Outcome)
 			if c.eom != engine.EndSilence {
-				assert.EqualValues(t, len(caller), op.Op.End(), "it ends where the media ends")
+				assert.EqualValues(t, len(caller), op.Op.Span().End, "it ends where the media ends")
 				assert.Equal(t, len(caller)-beep, len(op.Op.Recording()))
 			}
 		})
@@ -170,7 +170,7 @@ func TestTheCallIsChunkingInvariantAndDoesNotAllocate(t *testing.T) {
 		var r result
 		for _, op := range c.History() {
 			r.Outcomes = append(r.Outcomes, op.Outcome)
-			r.Ends = append(r.Ends, op.Op.End())
+			r.Ends = append(r.Ends, op.Op.Span().End)
 			r.Lens = append(r.Lens, len(op.Op.Recording()))
 		}
 		return r
@@ -201,9 +201,9 @@ func TestRealtimeAndFastGiveIdenticalResults(t *testing.T) {
 	run := func(mode engine.Mode) out {
 		var got out
 		done := make(chan struct{})
-		r := engine.NewRunner(engine.RunnerOptions{Mode: mode, OnEvent: func(rc *engine.RunCall, ev engine.CallEvent) {
+		r := engine.NewRunner(engine.RunnerOptions{Mode: mode, OnEvent: func(rc *engine.PacedCall, ev engine.CallEvent) {
 			if ev.Kind == engine.OpEnded {
-				got = out{ev.Op.Outcome, ev.Op.Op.End(), append([]int16(nil), ev.Op.Op.Recording()...), append([]engine.Event(nil), ev.Op.Op.Timeline()...)}
+				got = out{ev.Op.Outcome, ev.Op.Op.Span().End, append([]int16(nil), ev.Op.Op.Recording()...), append([]engine.Event(nil), ev.Op.Op.Timeline()...)}
 				close(done)
 			}
 		}})
@@ -211,7 +211,7 @@ func TestRealtimeAndFastGiveIdenticalResults(t *testing.T) {
 		rc := r.Add("call", c)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		go func() { _ = r.Run(ctx) }()
+		go func() { _ = r.Pace(ctx) }()
 		rc.Do(func(c *engine.Call, ev []engine.CallEvent) []engine.CallEvent {
 			require.NoError(t, c.SetMedia(caller, false))
 			_, ev, err := c.Record("op", request(t, `{"stopTones": ["#"], "maxRecordDurationInSeconds": 30}`), nil, ev)
@@ -245,8 +245,8 @@ func TestAPlayPromptLongerThanAFramePlaysThenTheNextOperationStarts(t *testing.T
 	ops := ended(runAll(c, 160))
 	require.Len(t, ops, 2)
 	assert.Equal(t, engine.OutPromptPlayed, p.Outcome)
-	assert.EqualValues(t, sec(1), p.Op.End(), "the prompt's length at the call's rate")
-	assert.Equal(t, p.Op.End(), r.Op.Start(), "the record starts where the prompt ended")
+	assert.EqualValues(t, sec(1), p.Op.Span().End, "the prompt's length at the call's rate")
+	assert.Equal(t, p.Op.Span().End, r.Op.Span().Start, "the record starts where the prompt ended")
 	assert.Equal(t, engine.OutInitialSilence, r.Outcome)
 }
 
@@ -259,7 +259,7 @@ func TestTheKeyThatEndedAnOperationDoesNotEndTheNextOne(t *testing.T) {
 	runAll(c, 160)
 	assert.Equal(t, engine.OutStopTone, first.Outcome)
 	assert.Equal(t, engine.OutInitialSilence, second.Outcome, "the rest of the 200 ms key press is not a new stop tone")
-	assert.Greater(t, second.Op.Start(), int64(0))
+	assert.Greater(t, second.Op.Span().Start, int64(0))
 	var held bool
 	for _, e := range second.Op.Timeline() {
 		held = held || (e.Kind == engine.EvDigit && e.Digit == '#')

@@ -1,10 +1,6 @@
 package engine
 
-import (
-	"fmt"
-
-	"github.com/recsim/recsim/media"
-)
+import "strconv"
 
 // EventKind is the type of a timeline event.
 type EventKind uint8
@@ -27,18 +23,18 @@ const (
 	evFault                              // internal mark: injected fault
 )
 
-var eventNames = map[EventKind]string{
-	EvStart: "operationStart", EvPromptStart: "promptStart", EvPromptEnd: "promptEnd",
-	EvBeepStart: "beepStart", EvBeepEnd: "beepEnd", EvListenStart: "listenStart",
-	EvSpeechStart: "speechStart", EvSpeechEnd: "speechEnd", EvDigit: "digit",
-	EvTimerArmed: "timerArmed", EvTimerDisarmed: "timerDisarmed", EvCompleted: "completed",
-}
-
+// String returns the kind's name in the timeline's JSON (docs/timeline.md).
 func (k EventKind) String() string {
-	if s, ok := eventNames[k]; ok {
-		return s
+	names := [...]string{
+		EvStart: "operationStart", EvPromptStart: "promptStart", EvPromptEnd: "promptEnd",
+		EvBeepStart: "beepStart", EvBeepEnd: "beepEnd", EvListenStart: "listenStart",
+		EvSpeechStart: "speechStart", EvSpeechEnd: "speechEnd", EvDigit: "digit",
+		EvTimerArmed: "timerArmed", EvTimerDisarmed: "timerDisarmed", EvCompleted: "completed",
 	}
-	return fmt.Sprintf("EventKind(%d)", int(k))
+	if int(k) < len(names) && names[k] != "" {
+		return names[k]
+	}
+	return "EventKind(" + strconv.Itoa(int(k)) + ")"
 }
 
 // Event details (constant strings, so recording an event never allocates).
@@ -63,39 +59,4 @@ type Event struct {
 	Outcome  Outcome // EvCompleted
 	Deadline int64   // EvTimerArmed
 	Detail   string
-}
-
-// TimelineEntry is an Event as JSON (SPEC §10's events format).
-type TimelineEntry struct {
-	Type        string  `json:"type"`
-	Sample      int64   `json:"sample"`
-	Ms          float64 `json:"ms"`
-	OperationID string  `json:"operationId,omitempty"`
-	Detail      string  `json:"detail,omitempty"`
-}
-
-// Entry renders e for JSON and display at rate.
-func (e Event) Entry(rate media.SampleRate, operationID string) TimelineEntry {
-	t := TimelineEntry{Type: e.Kind.String(), Sample: e.Sample, Ms: rate.Ms(e.Sample), OperationID: operationID, Detail: e.Detail}
-	switch e.Kind {
-	case EvDigit:
-		t.Detail = fmt.Sprintf("%c (%s), detected at %.3f s", e.Digit, e.Detail, rate.Ms(e.At)/1000)
-	case EvSpeechStart, EvSpeechEnd:
-		if e.At != e.Sample {
-			d := fmt.Sprintf("decided at %.3f s", rate.Ms(e.At)/1000)
-			if e.Detail != "" {
-				d = e.Detail + ", " + d
-			}
-			t.Detail = d
-		}
-	case EvTimerArmed:
-		t.Detail = fmt.Sprintf("%s fires at %.3f s", e.Detail, rate.Ms(e.Deadline)/1000)
-	case EvCompleted:
-		r := results[e.Outcome]
-		t.Detail = fmt.Sprintf("%s %d/%d", r.Reason, r.Code, r.Subcode)
-		if e.Digit != 0 {
-			t.Detail += fmt.Sprintf(" (%c)", e.Digit)
-		}
-	}
-	return t
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/media"
 )
 
@@ -27,11 +28,11 @@ func FuzzOperation(f *testing.F) {
 		}
 		ti, tm, d = ti%3+1, tm%3+1, d%3+1
 		body := fmt.Sprintf(`{"initialSilenceTimeoutInSeconds": %d, "maxSilenceTimeoutInSeconds": %d, "maxRecordDurationInSeconds": %d, "playBeep": %v, "stopTones": ["#", "1"]}`, ti, tm, d, beep)
-		req, err := engine.ParseRecordRequest([]byte(body), false)
+		req, err := graph.ParseRecordRequest([]byte(body), false)
 		require.NoError(t, err)
 		op, err := engine.NewOperation(req, nil, engine.DefaultOptions(8000), 0)
 		require.NoError(t, err)
-		engine.Run(op, pcm, int(frame)%4000+1, engine.EndSilence)
+		op.ProcessAll(pcm, int(frame)%4000+1, engine.EndSilence)
 		require.True(t, op.Done())
 		rec := op.Recording()
 		require.LessOrEqual(t, len(rec), int(d)*8000)
@@ -40,7 +41,7 @@ func FuzzOperation(f *testing.F) {
 			require.GreaterOrEqual(t, ev.At, last, "timeline out of order: %+v", op.Timeline())
 			last = ev.At
 		}
-		from, _ := op.RecordingRange()
+		from, _ := op.Span().RecordFrom, op.Span().RecordTo
 		for i, s := range rec {
 			j := int(from) + i
 			want := int16(0)

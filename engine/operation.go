@@ -11,7 +11,7 @@ import (
 	"github.com/recsim/recsim/vad"
 )
 
-// BeepConfig describes the beep injected on the outbound stream (SPEC §3).
+// BeepConfig describes the beep injected on the outbound stream (docs/timeline.md).
 type BeepConfig struct {
 	Hz       float64       // 1000 Hz (sim)
 	Duration time.Duration // 400 ms (sim)
@@ -21,12 +21,13 @@ type BeepConfig struct {
 	EchoGain float64       // echo level relative to the beep, dB (−30, sim)
 }
 
-// DefaultBeep returns SPEC §3's beep.
+// DefaultBeep returns the beep recsim plays by default: 1 kHz, 400 ms,
+// −10 dBFS, 5 ms ramps.
 func DefaultBeep() BeepConfig {
 	return BeepConfig{Hz: 1000, Duration: 400 * time.Millisecond, Level: -10, Ramp: 5 * time.Millisecond, EchoGain: -30}
 }
 
-// Options are the simulation's switches for one operation (SPEC §3, §6).
+// Options are the simulation's switches for one operation (docs/timeline.md).
 type Options struct {
 	Rate                  media.SampleRate // the caller stream's rate
 	Beep                  BeepConfig
@@ -40,6 +41,9 @@ type Options struct {
 	Fault Outcome
 	DTMF  *dtmf.Config // nil: dtmf.DefaultConfig(Rate)
 	VAD   *vad.Config  // nil: vad.DefaultConfig(Rate)
+	// Cache, if set, shares beeps and recording buffers between
+	// operations (see Cache); nil: each operation builds its own.
+	Cache *Cache
 }
 
 // DefaultOptions returns the defaults for a caller stream at rate.
@@ -47,7 +51,7 @@ func DefaultOptions(rate media.SampleRate) Options {
 	return Options{Rate: rate, Beep: DefaultBeep(), StopTonesDuringPrompt: true, TrimMargin: 200 * time.Millisecond}
 }
 
-// PromptRate is the only rate a prompt may have (SPEC §1, doc).
+// PromptRate is the only rate a prompt may have (Graph docs; docs/audio.md).
 const PromptRate media.SampleRate = 16000
 
 // heldToneSlack: a tone in progress when an operation starts is estimated
@@ -102,7 +106,7 @@ type Operation struct {
 	tmp  []int16 // scratch block for mixing the echo
 
 	rec      []int16 // caller samples from L on
-	released bool    // rec went back to recBufs (Release)
+	released bool    // rec went back to the cache (Release)
 	outbound []int16
 
 	timeline []Event
@@ -175,7 +179,7 @@ func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start in
 	var beep []int16
 	if req.PlayBeep && beepOK {
 		b := opts.Beep
-		beep = beepSamples(r, b)
+		beep = opts.Cache.beep(r, b)
 		if b.Echo {
 			op.echo = append([]int16(nil), beep...)
 			media.Gain(op.echo, b.EchoGain)
@@ -184,7 +188,7 @@ func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start in
 	}
 	op.beepEnd = op.promptEnd + int64(len(beep))
 	op.listen = op.beepEnd
-	op.outbound = beep // shared and read-only (beepSamples) when there is no prompt
+	op.outbound = beep // shared and read-only (Cache) when there is no prompt
 	if len(promptOut) > 0 {
 		op.outbound = media.Concat(promptOut, beep)
 	}
@@ -205,7 +209,7 @@ func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start in
 	}
 	op.initialAt = op.listen + r.Seconds(req.InitialSilenceTimeoutInSeconds)
 	op.maxRecAt = op.listen + r.Seconds(req.MaxRecordDurationInSeconds)
-	op.rec = recBufs.Get(int(r.Seconds(req.MaxRecordDurationInSeconds)) + block)
+	op.rec = opts.Cache.recording(int(r.Seconds(req.MaxRecordDurationInSeconds)) + block)
 	op.firstSpeech, op.lastEnd = -1, -1
 	op.fireMarks(start, true) // prompt start, or listen start at once
 	return op, nil
@@ -237,9 +241,6 @@ func NewPlayPrompt(prompt *PromptAudio, opts Options, start int64) (*Operation, 
 	op.fireMarks(start, true)
 	return op, nil
 }
-
-// IsPlayPrompt reports whether op is a playPrompt operation.
-func (op *Operation) IsPlayPrompt() bool { return op.play }
 
 // Process feeds the next caller samples (starting at stream index
 // Position()) and returns how many of them the operation consumed: all of
@@ -373,7 +374,8 @@ func (op *Operation) fireMarks(t int64, inclusive bool) bool {
 }
 
 // fireDeadlines fires the earliest timer due before t (or at t if
-// inclusive); on a tie the order of SPEC §3 applies. True if it ended.
+// inclusive); on a tie the order of docs/timeline.md#tie-rules applies.
+// True if it ended.
 func (op *Operation) fireDeadlines(t int64, inclusive bool) bool {
 	if !op.listened {
 		return false
@@ -476,7 +478,7 @@ func (op *Operation) finish(o Outcome, t, cut int64) {
 	op.fireMarks(t, true) // phase marks up to the end belong to the timeline
 	op.done, op.outcome, op.end = true, o, t
 	op.recFrom, op.recTo = op.listen, op.listen
-	if p := results[o].Recording; p == WithRecording || p == PartialRecording {
+	if p := ResultOf(o).Recording; p == WithRecording || p == PartialRecording {
 		// Before listen start nothing was recorded: [L, L) — an empty
 		// recording, as a stop tone during the prompt gives.
 		op.recTo = min(max(cut, op.listen), op.listen+int64(len(op.rec)))
@@ -492,18 +494,18 @@ func (op *Operation) finish(o Outcome, t, cut int64) {
 	op.add(Event{Kind: EvCompleted, Sample: t, Outcome: o, Digit: op.stopTone})
 }
 
-// Cancel ends a running operation with operationCanceled (SPEC §5) at the
-// current position. It does nothing once the operation has ended.
-func (op *Operation) Cancel() { op.finish(OutCanceled, op.pos, op.pos) }
-
-// Hangup ends the operation because the call ended (the hang-up row,
-// SPEC §10): the partial recording is kept.
-func (op *Operation) Hangup() { op.finish(OutCallTerminated, op.pos, op.pos) }
-
-// Stall ends the operation with mediaReceiveTimeout: the caller stream
-// stopped delivering frames (end-of-media policy stall, SPEC §5). The
-// stream's clock stops with its frames, so no other timer can fire first.
-func (op *Operation) Stall() { op.finish(OutMediaReceive, op.pos, op.pos) }
+// Stop ends a running operation at its current position with outcome o:
+// OutCanceled for cancelMediaProcessing or a barge-in, OutCallTerminated
+// when the call ends (the partial recording is kept), OutMediaReceive
+// when the caller stream stops delivering frames (the stream's clock
+// stops with its frames, so no other timer can fire first), or any other
+// row to force it. It does nothing once the operation has ended.
+func (op *Operation) Stop(o Outcome) {
+	if o == OutcomeNone {
+		return
+	}
+	op.finish(o, op.pos, op.pos)
+}
 
 // Done reports whether the operation has ended.
 func (op *Operation) Done() bool { return op.done }
@@ -516,42 +518,36 @@ func (op *Operation) Position() int64 {
 	return op.pos
 }
 
-// Outcome returns the row of the results table the operation ended with
-// (OutcomeNone while running).
-func (op *Operation) Outcome() Outcome { return op.outcome }
+// Result returns the results-table row the operation ended with (the row
+// of OutcomeNone while it runs).
+func (op *Operation) Result() Result { return ResultOf(op.outcome) }
 
-// Result returns the results-table row of the ended operation.
-func (op *Operation) Result() Result { return results[op.outcome] }
-
-// End returns the stream sample at which the operation ended.
-func (op *Operation) End() int64 { return op.end }
-
-// Start returns the stream sample at which the operation started.
-func (op *Operation) Start() int64 { return op.start }
-
-// ListenStart returns L, the stream sample where recording starts.
-func (op *Operation) ListenStart() int64 { return op.listen }
-
-// Deadlines returns the stream samples at which initialSilence and
-// maxRecordDuration fire (or would have fired) and T_m in samples; all are
-// meaningful only for an operation that reached listen start.
-func (op *Operation) Deadlines() (initialSilence, maxRecord, maxSilence int64) {
-	return op.initialAt, op.maxRecAt, op.silence
+// Span says where the operation's phases, timers and recording fall on
+// the caller stream, in samples.
+type Span struct {
+	Start    int64 // the operation's first sample (where it was dequeued)
+	Listen   int64 // L, where recording starts (once Listened)
+	End      int64 // where the operation ended (once Done)
+	Listened bool  // listen start was reached
+	// The deadlines of initialSilence (L + T_i) and maxRecordDuration
+	// (L + D), and T_m in samples: meaningful once Listened.
+	InitialSilenceAt, MaxRecordAt, MaxSilence int64
+	RecordFrom, RecordTo                      int64 // the recording's stream samples [from, to), once Done
+	StopTone                                  byte  // the stop tone that ended the operation, or 0
 }
 
-// Listened reports whether the operation reached listen start.
-func (op *Operation) Listened() bool {
-	return op.listened
+// Span returns where the operation's phases and timers fall.
+func (op *Operation) Span() Span {
+	return Span{Start: op.start, Listen: op.listen, End: op.end, Listened: op.listened,
+		InitialSilenceAt: op.initialAt, MaxRecordAt: op.maxRecAt, MaxSilence: op.silence,
+		RecordFrom: op.recFrom, RecordTo: op.recTo, StopTone: op.stopTone}
 }
 
-// StopTone returns the stop tone that ended the operation, or 0.
-func (op *Operation) StopTone() byte { return op.stopTone }
-
-// HasRecording reports whether the result offers a recording (SPEC §4): the
+// HasRecording reports whether the result offers a recording (docs/results.md): the
 // rows with a recording always do (possibly of 0 samples, e.g. a stop tone
 // during the prompt); the partial rows only if anything was recorded.
 func (op *Operation) HasRecording() bool {
-	switch results[op.outcome].Recording {
+	switch ResultOf(op.outcome).Recording {
 	case WithRecording:
 		return op.done
 	case PartialRecording:
@@ -585,14 +581,10 @@ func (op *Operation) RecordingSoFar() []int16 {
 	return op.rec[:min(int64(len(op.rec)), max(op.pos-op.listen, 0))]
 }
 
-// recBufs recycles the recording buffers handed back by Release. They are
-// all the same size in practice (maxRecordDuration × rate plus a block,
-// with a server's defaults).
-var recBufs media.Pool
-
-// Release hands the ended operation's recording buffer back for reuse by
-// later operations, sparing them a large allocation (and the page faults
-// of fresh memory). Afterwards Recording and RecordingSoFar return nil;
+// Release hands the ended operation's recording buffer back to its
+// Options.Cache for reuse by later operations, sparing them a large
+// allocation (and the page faults of fresh memory); without a Cache it
+// only drops it. Afterwards Recording and RecordingSoFar return nil;
 // call it once nothing reads the recording any more (the mock server does
 // once the recording is on disk). It does nothing while the operation
 // runs, and nothing the second time.
@@ -601,12 +593,9 @@ func (op *Operation) Release() {
 		return
 	}
 	op.released = true
-	recBufs.Put(op.rec)
+	op.opts.Cache.release(op.rec)
 	op.rec = nil
 }
-
-// RecordingRange returns the stream samples [from, to) the recording holds.
-func (op *Operation) RecordingRange() (from, to int64) { return op.recFrom, op.recTo }
 
 // Outbound returns the outbound audio the operation played (the prompt at
 // the caller rate, then the beep). The slice may be shared with other

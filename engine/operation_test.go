@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/fixtures"
 	"github.com/recsim/recsim/media"
 	"github.com/recsim/recsim/media/mediatest"
@@ -41,7 +41,7 @@ func digit(t testing.TB, d byte, seconds float64) []int16 {
 
 func request(t testing.TB, body string) engine.RecordRequest {
 	t.Helper()
-	req, err := engine.ParseRecordRequest([]byte(body), false)
+	req, err := graph.ParseRecordRequest([]byte(body), false)
 	require.NoError(t, err)
 	return req
 }
@@ -50,7 +50,7 @@ func runOp(t testing.TB, req engine.RecordRequest, prompt *engine.PromptAudio, o
 	t.Helper()
 	op, err := engine.NewOperation(req, prompt, opts, 0)
 	require.NoError(t, err)
-	engine.Run(op, caller, frame, eom)
+	op.ProcessAll(caller, frame, eom)
 	require.True(t, op.Done())
 	return op
 }
@@ -73,8 +73,8 @@ func TestASilentCallerEndsWithInitialSilenceTimeoutNotAnEmptyRecording(t *testin
 	assert.Equal(t, engine.InitialSilenceTimeout, r.Reason, "tie at L+5 s: initialSilence beats maxRecordDuration")
 	assert.Equal(t, engine.Failed, r.Status)
 	assert.Equal(t, [2]int{400, 8510}, [2]int{r.Code, r.Subcode})
-	assert.EqualValues(t, beep, op.ListenStart(), "listen starts after the 400 ms beep")
-	assert.EqualValues(t, beep+sec(5), op.End())
+	assert.EqualValues(t, beep, op.Span().Listen, "listen starts after the 400 ms beep")
+	assert.EqualValues(t, beep+sec(5), op.Span().End)
 	assert.False(t, op.HasRecording())
 	assert.Nil(t, op.Recording())
 }
@@ -105,16 +105,16 @@ func TestAStopToneEndsTheRecordingAtItsOnset(t *testing.T) {
 	r := op.Result()
 	require.Equal(t, engine.StopToneDetected, r.Reason)
 	assert.Equal(t, [3]any{engine.Completed, 200, 8514}, [3]any{r.Status, r.Code, r.Subcode})
-	assert.Equal(t, byte('#'), op.StopTone())
+	assert.Equal(t, byte('#'), op.Span().StopTone)
 	rec := op.Recording()
 	assert.InDelta(t, onset-beep, len(rec), float64(sec(0.005)), "cut within 5 ms of the tone's onset")
 	assert.Equal(t, caller[beep:beep+len(rec)], rec)
-	assert.LessOrEqual(t, op.End()-int64(onset), int64(sec(0.060)), "reported within 60 ms of the onset")
+	assert.LessOrEqual(t, op.Span().End-int64(onset), int64(sec(0.060)), "reported within 60 ms of the onset")
 
 	opts := engine.DefaultOptions(rate)
 	opts.IncludeStopTone = true
 	op2 := runOp(t, req, nil, opts, caller, 0, engine.EndSilence)
-	assert.EqualValues(t, op2.End()-int64(beep), len(op2.Recording()), "includeStopTone keeps the tone up to its detection")
+	assert.EqualValues(t, op2.Span().End-int64(beep), len(op2.Recording()), "includeStopTone keeps the tone up to its detection")
 	assert.Greater(t, len(op2.Recording()), len(rec))
 }
 
@@ -125,7 +125,7 @@ func TestDigitsThatAreNotStopTonesAreRecordedAsAudio(t *testing.T) {
 	digits := find(op, engine.EvDigit)
 	require.Len(t, digits, 2)
 	assert.Equal(t, byte('5'), digits[0].Digit)
-	assert.Less(t, digits[0].Sample, op.End())
+	assert.Less(t, digits[0].Sample, op.Span().End)
 }
 
 func TestMaxSilenceIsMeasuredFromTheEndOfTheLastSpeech(t *testing.T) {
@@ -140,7 +140,7 @@ func TestMaxSilenceIsMeasuredFromTheEndOfTheLastSpeech(t *testing.T) {
 	require.NotEmpty(t, ends)
 	e := ends[len(ends)-1].Sample
 	assert.InDelta(t, start+len(talk), e, float64(sec(0.05)), "speech end within 50 ms of the truth")
-	assert.Equal(t, e+int64(sec(2)), op.End(), "fires at E + T_m exactly")
+	assert.Equal(t, e+int64(sec(2)), op.Span().End, "fires at E + T_m exactly")
 	assert.EqualValues(t, e+int64(sec(2))-int64(beep), len(op.Recording()), "the trailing silence is kept")
 }
 
@@ -152,7 +152,7 @@ func TestTrimSilenceKeeps200msAroundTheSpeech(t *testing.T) {
 	opts.TrimSilence = true
 	op := runOp(t, request(t, `{"maxSilenceTimeoutInSeconds": 3, "maxRecordDurationInSeconds": 60}`), nil, opts, caller, 0, engine.EndSilence)
 	require.Equal(t, engine.MaxSilenceTimeout, op.Result().Reason)
-	from, to := op.RecordingRange()
+	from, to := op.Span().RecordFrom, op.Span().RecordTo
 	assert.InDelta(t, start-sec(0.2), from, float64(sec(0.1)))
 	assert.InDelta(t, start+len(talk)+sec(0.2), to, float64(sec(0.05)))
 	assert.EqualValues(t, to-from, len(op.Recording()))
@@ -167,13 +167,13 @@ func TestAStopToneDuringThePromptGivesAnEmptyRecording(t *testing.T) {
 	assert.True(t, op.HasRecording())
 	assert.NotNil(t, op.Recording())
 	assert.Empty(t, op.Recording())
-	assert.Less(t, op.End(), int64(sec(2)), "it ends during the prompt")
+	assert.Less(t, op.Span().End, int64(sec(2)), "it ends during the prompt")
 
 	opts := engine.DefaultOptions(rate)
 	opts.StopTonesDuringPrompt = false
 	op2 := runOp(t, req, prompt, opts, caller, 0, engine.EndSilence)
 	assert.Equal(t, engine.InitialSilenceTimeout, op2.Result().Reason, "with the switch off the early tone is ignored")
-	assert.EqualValues(t, sec(2)+beep, op2.ListenStart(), "the 16 kHz prompt lasts 2 s on the 8 kHz stream")
+	assert.EqualValues(t, sec(2)+beep, op2.Span().Listen, "the 16 kHz prompt lasts 2 s on the 8 kHz stream")
 }
 
 func TestPromptFailures(t *testing.T) {
@@ -198,7 +198,7 @@ func TestPromptFailures(t *testing.T) {
 			r := op.Result()
 			assert.Equal(t, engine.PlayPromptFailed, r.Reason)
 			assert.Equal(t, [3]any{engine.Failed, 500, c.subcode}, [3]any{r.Status, r.Code, r.Subcode})
-			assert.EqualValues(t, 0, op.End())
+			assert.EqualValues(t, 0, op.Span().End)
 			assert.False(t, op.HasRecording())
 		})
 	}
@@ -223,9 +223,9 @@ func TestCancelHangupAndStall(t *testing.T) {
 		code    [2]int
 		partial bool
 	}{
-		{"cancel ends with operationCanceled", (*engine.Operation).Cancel, engine.OperationCanceled, [2]int{400, 8508}, false},
-		{"a hang-up keeps the partial recording", (*engine.Operation).Hangup, engine.UnspecifiedError, [2]int{410, 8528}, true},
-		{"a stalled stream ends with mediaReceiveTimeout", (*engine.Operation).Stall, engine.MediaReceiveTimeout, [2]int{500, 8513}, true},
+		{"cancel ends with operationCanceled", func(op *engine.Operation) { op.Stop(engine.OutCanceled) }, engine.OperationCanceled, [2]int{400, 8508}, false},
+		{"a hang-up keeps the partial recording", func(op *engine.Operation) { op.Stop(engine.OutCallTerminated) }, engine.UnspecifiedError, [2]int{410, 8528}, true},
+		{"a stalled stream ends with mediaReceiveTimeout", func(op *engine.Operation) { op.Stop(engine.OutMediaReceive) }, engine.MediaReceiveTimeout, [2]int{500, 8513}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			op, err := engine.NewOperation(request(t, `{"maxRecordDurationInSeconds": 30}`), nil, engine.DefaultOptions(rate), 0)
@@ -235,7 +235,7 @@ func TestCancelHangupAndStall(t *testing.T) {
 			r := op.Result()
 			assert.Equal(t, c.reason, r.Reason)
 			assert.Equal(t, c.code, [2]int{r.Code, r.Subcode})
-			assert.EqualValues(t, half, op.End())
+			assert.EqualValues(t, half, op.Span().End)
 			if c.partial {
 				assert.Equal(t, caller[beep:half], op.Recording())
 			} else {
@@ -258,7 +258,7 @@ type summary struct {
 func summarize(t testing.TB, op *engine.Operation, consumed int) summary {
 	b, err := media.EncodeWAV(op.Recording(), op.Rate())
 	require.NoError(t, err)
-	return summary{op.Outcome(), op.End(), consumed, append([]engine.Event(nil), op.Timeline()...), sha256.Sum256(b)}
+	return summary{op.Result().Outcome, op.Span().End, consumed, append([]engine.Event(nil), op.Timeline()...), sha256.Sum256(b)}
 }
 
 func TestTheEngineIsChunkingInvariant(t *testing.T) {
@@ -285,7 +285,7 @@ func TestTheEngineIsChunkingInvariant(t *testing.T) {
 					}
 				})
 				if !op.Done() {
-					op.Stall()
+					op.Stop(engine.OutMediaReceive)
 				}
 				return summarize(t, op, consumed)
 			})
@@ -329,42 +329,6 @@ func TestResultsTableHasEveryRowOfTheSpec(t *testing.T) {
 	}
 }
 
-func TestWireFormat(t *testing.T) {
-	ctx := "c1"
-	loc := "https://x/rec"
-	v := engine.OperationView{ID: "0fe0623f-d628-42ed-b4bd-8ac290072cc5", ClientContext: &ctx, Status: engine.Completed, Outcome: engine.OutMaxRecordDuration, Location: &loc, Token: &loc}
-	b := mustJSON(t, v.Wire(engine.WireOptions{}))
-	assert.Contains(t, b, `"status":"Completed"`)
-	assert.Contains(t, b, `"completionReason":"maxRecordDurationReached"`)
-	assert.Contains(t, b, `"resultInfo":{"@odata.type":"#microsoft.graph.resultInfo","code":200,"subcode":8515,"message":"Action completed, max record duration reached."}`)
-	b = mustJSON(t, v.Wire(engine.WireOptions{DocsCasing: true, StrictV1: true}))
-	assert.Contains(t, b, `"status":"completed"`)
-	assert.NotContains(t, b, "completionReason")
-
-	running := engine.OperationView{ID: "x", Status: engine.Running}
-	b = mustJSON(t, running.Wire(engine.WireOptions{}))
-	assert.Contains(t, b, `"status":"Running","resultInfo":null,"recordingLocation":null,"recordingAccessToken":null`)
-	assert.Contains(t, b, `"clientContext":null`)
-
-	canceled := engine.OperationView{ID: "x", Status: engine.Failed, Outcome: engine.OutCanceled}
-	b = mustJSON(t, canceled.Wire(engine.WireOptions{}))
-	assert.Contains(t, b, `"recordingLocation":"","recordingAccessToken":""`, "operationCanceled carries empty strings (doc)")
-
-	seen := map[string]bool{}
-	for range 1000 {
-		id := engine.NewID()
-		require.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, id)
-		require.False(t, seen[id], "ids do not repeat")
-		seen[id] = true
-	}
-}
-
-func mustJSON(t testing.TB, v any) string {
-	var buf bytes.Buffer
-	require.NoError(t, jsonEncode(&buf, v))
-	return buf.String()
-}
-
 func TestAnOperationStartingLaterOnTheStreamBehavesTheSame(t *testing.T) {
 	talk := speech(t, "en_us_s160_01")
 	caller := media.Concat(media.Silence(beep+sec(0.7)), talk, media.Silence(sec(0.4)), digit(t, '#', 0.1), media.Silence(sec(2)))
@@ -373,10 +337,10 @@ func TestAnOperationStartingLaterOnTheStreamBehavesTheSame(t *testing.T) {
 	const start = 100003
 	op, err := engine.NewOperation(req, nil, engine.DefaultOptions(rate), start)
 	require.NoError(t, err)
-	engine.Run(op, caller, 0, engine.EndSilence)
-	require.Equal(t, engine.OutStopTone, at0.Outcome())
-	assert.Equal(t, at0.Outcome(), op.Outcome())
-	assert.Equal(t, at0.End()+start, op.End())
+	op.ProcessAll(caller, 0, engine.EndSilence)
+	require.Equal(t, engine.OutStopTone, at0.Result().Outcome)
+	assert.Equal(t, at0.Result().Outcome, op.Result().Outcome)
+	assert.Equal(t, at0.Span().End+start, op.Span().End)
 	assert.Equal(t, at0.Recording(), op.Recording())
 	require.Equal(t, len(at0.Timeline()), len(op.Timeline()))
 	for i, e := range at0.Timeline() {
@@ -398,7 +362,7 @@ func TestReleaseRecyclesTheRecordingBufferOnlyOnceTheOperationHasEnded(t *testin
 	op.Release()
 	assert.Len(t, op.RecordingSoFar(), sec(1), "a running operation keeps its buffer")
 
-	engine.Run(op, caller[beep+sec(1):], 160, engine.EndSilence)
+	op.ProcessAll(caller[beep+sec(1):], 160, engine.EndSilence)
 	require.True(t, op.Done())
 	want := append([]int16(nil), op.Recording()...)
 	require.Equal(t, caller[beep:beep+sec(2)], want)

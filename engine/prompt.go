@@ -18,7 +18,7 @@ type PromptAudio struct {
 }
 
 // LoadPrompt reads a prompt WAV from r. Prompts must be 16 kHz mono 16-bit
-// PCM (SPEC §1, doc): anything else that parses as WAV, and anything that
+// PCM (Graph docs; docs/audio.md): anything else that parses as WAV, and anything that
 // does not parse, fails with the bad-format row (8535); a read error fails
 // with the download row (8536).
 func LoadPrompt(r io.Reader, name string) PromptAudio {

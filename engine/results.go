@@ -1,15 +1,10 @@
 package engine
 
-import (
-	"fmt"
-	"strings"
-)
-
 // CompletionReason is why a record operation ended (the recordOperation's
 // completionReason; Graph beta enum, camelCase on the wire).
 type CompletionReason uint8
 
-// Completion reasons, in the tie-break order of SPEC §3 where it applies
+// Completion reasons, in the tie-break order (docs/timeline.md#tie-rules) where it applies
 // (lower wins at the same sample).
 const (
 	ReasonNone CompletionReason = iota
@@ -25,23 +20,24 @@ const (
 	CompletedSuccessfully // playPrompt only (playPromptOperation's completionReason)
 )
 
-var reasonNames = [...]string{
-	ReasonNone:               "",
-	OperationCanceled:        "operationCanceled",
-	StopToneDetected:         "stopToneDetected",
-	InitialSilenceTimeout:    "initialSilenceTimeout",
-	MaxSilenceTimeout:        "maxSilenceTimeout",
-	MaxRecordDurationReached: "maxRecordDurationReached",
-	MediaReceiveTimeout:      "mediaReceiveTimeout",
-	PlayPromptFailed:         "playPromptFailed",
-	PlayBeepFailed:           "playBeepFailed",
-	UnspecifiedError:         "unspecifiedError",
-	CompletedSuccessfully:    "completedSuccessfully",
-}
-
+// String returns the reason as Graph spells it (camelCase), "" for
+// ReasonNone.
 func (r CompletionReason) String() string {
-	if int(r) < len(reasonNames) {
-		return reasonNames[r]
+	names := [...]string{
+		ReasonNone:               "",
+		OperationCanceled:        "operationCanceled",
+		StopToneDetected:         "stopToneDetected",
+		InitialSilenceTimeout:    "initialSilenceTimeout",
+		MaxSilenceTimeout:        "maxSilenceTimeout",
+		MaxRecordDurationReached: "maxRecordDurationReached",
+		MediaReceiveTimeout:      "mediaReceiveTimeout",
+		PlayPromptFailed:         "playPromptFailed",
+		PlayBeepFailed:           "playBeepFailed",
+		UnspecifiedError:         "unspecifiedError",
+		CompletedSuccessfully:    "completedSuccessfully",
+	}
+	if int(r) < len(names) {
+		return names[r]
 	}
 	return "unknown"
 }
@@ -57,22 +53,16 @@ const (
 	Failed
 )
 
-// String returns the status as the Graph schema spells it (SPEC §6: the
-// official SDKs parse this casing).
+// String returns the status as the Graph schema spells it.
 func (s Status) String() string {
 	return [...]string{"NotStarted", "Running", "Completed", "Failed"}[s]
-}
-
-// DocsString returns the status as the Graph docs' examples spell it.
-func (s Status) DocsString() string {
-	return [...]string{"notStarted", "running", "completed", "failed"}[s]
 }
 
 // Outcome names a row of the results table: a completion reason, refined
 // by a subcode where one reason has several rows.
 type Outcome uint8
 
-// Outcomes: one per row of SPEC §4 (and the hang-up row of §10).
+// Outcomes: one per row of the results table (docs/results.md).
 const (
 	OutcomeNone Outcome = iota
 	OutMaxRecordDuration
@@ -102,9 +92,10 @@ const (
 	EmptyLocation                           // "" for location and token (doc: operationCanceled)
 )
 
-// Result is one row of the results table (SPEC §4): everything a finished
+// Result is one row of the results table (docs/results.md): everything a finished
 // operation reports besides its id and recording.
 type Result struct {
+	Outcome   Outcome
 	Reason    CompletionReason
 	Status    Status
 	Code      int
@@ -113,26 +104,37 @@ type Result struct {
 	Recording RecordingPolicy
 }
 
-// results is the one table of outcomes (SPEC §4, §10). The pairings other
-// than 8515 and 8508 are not published: change them here and only here.
-var results = [numOutcomes]Result{
-	OutMaxRecordDuration: {MaxRecordDurationReached, Completed, 200, 8515, "Action completed, max record duration reached.", WithRecording},
-	OutStopTone:          {StopToneDetected, Completed, 200, 8514, "Action completed, stop tone detected.", WithRecording},
-	OutMaxSilence:        {MaxSilenceTimeout, Completed, 200, 8509, "Action completed, max silence timeout reached.", WithRecording},
-	OutInitialSilence:    {InitialSilenceTimeout, Failed, 400, 8510, "Action failed, initial silence timeout reached.", NoRecording},
-	OutCanceled:          {OperationCanceled, Failed, 400, 8508, "Action failed, the operation was cancelled.", EmptyLocation},
-	OutPromptFailed:      {PlayPromptFailed, Failed, 500, 8511, "Action failed, play prompt failed.", NoRecording},
-	OutPromptBadFormat:   {PlayPromptFailed, Failed, 500, 8535, "Action failed, bad prompt format: prompts must be 16 kHz mono 16-bit PCM WAV.", NoRecording},
-	OutPromptDownload:    {PlayPromptFailed, Failed, 500, 8536, "Action failed, prompt download failed.", NoRecording},
-	OutBeepFailed:        {PlayBeepFailed, Failed, 500, 8512, "Action failed, play beep failed.", NoRecording},
-	OutMediaReceive:      {MediaReceiveTimeout, Failed, 500, 8513, "Action failed, media receive timeout.", PartialRecording},
-	OutUnspecified:       {UnspecifiedError, Failed, 500, 9999, "Unknown internal server error.", NoRecording},
-	OutCallTerminated:    {UnspecifiedError, Failed, 410, 8528, "Action failed, the call was terminated.", PartialRecording},
-	OutPromptPlayed:      {CompletedSuccessfully, Completed, 200, 0, "Action completed, prompt played.", NoRecording},
+// ResultOf returns the row of outcome o in the one results table
+// (docs/results.md). The pairings other than 8515 and 8508 are not
+// published by Microsoft: change them here and only here.
+func ResultOf(o Outcome) Result {
+	if o >= numOutcomes {
+		o = OutcomeNone
+	}
+	type row struct {
+		reason        CompletionReason
+		status        Status
+		code, subcode int
+		message       string
+		recording     RecordingPolicy
+	}
+	r := [numOutcomes]row{
+		OutMaxRecordDuration: {MaxRecordDurationReached, Completed, 200, 8515, "Action completed, max record duration reached.", WithRecording},
+		OutStopTone:          {StopToneDetected, Completed, 200, 8514, "Action completed, stop tone detected.", WithRecording},
+		OutMaxSilence:        {MaxSilenceTimeout, Completed, 200, 8509, "Action completed, max silence timeout reached.", WithRecording},
+		OutInitialSilence:    {InitialSilenceTimeout, Failed, 400, 8510, "Action failed, initial silence timeout reached.", NoRecording},
+		OutCanceled:          {OperationCanceled, Failed, 400, 8508, "Action failed, the operation was cancelled.", EmptyLocation},
+		OutPromptFailed:      {PlayPromptFailed, Failed, 500, 8511, "Action failed, play prompt failed.", NoRecording},
+		OutPromptBadFormat:   {PlayPromptFailed, Failed, 500, 8535, "Action failed, bad prompt format: prompts must be 16 kHz mono 16-bit PCM WAV.", NoRecording},
+		OutPromptDownload:    {PlayPromptFailed, Failed, 500, 8536, "Action failed, prompt download failed.", NoRecording},
+		OutBeepFailed:        {PlayBeepFailed, Failed, 500, 8512, "Action failed, play beep failed.", NoRecording},
+		OutMediaReceive:      {MediaReceiveTimeout, Failed, 500, 8513, "Action failed, media receive timeout.", PartialRecording},
+		OutUnspecified:       {UnspecifiedError, Failed, 500, 9999, "Unknown internal server error.", NoRecording},
+		OutCallTerminated:    {UnspecifiedError, Failed, 410, 8528, "Action failed, the call was terminated.", PartialRecording},
+		OutPromptPlayed:      {CompletedSuccessfully, Completed, 200, 0, "Action completed, prompt played.", NoRecording},
+	}[o]
+	return Result{Outcome: o, Reason: r.reason, Status: r.status, Code: r.code, Subcode: r.subcode, Message: r.message, Recording: r.recording}
 }
-
-// ResultOf returns the table row of an outcome.
-func ResultOf(o Outcome) Result { return results[o] }
 
 // Outcomes lists every outcome with a row in the table.
 func Outcomes() []Outcome {
@@ -141,21 +143,4 @@ func Outcomes() []Outcome {
 		out = append(out, o)
 	}
 	return out
-}
-
-// ParseFault parses the name of an injectable fault (Options.Fault),
-// case-insensitively: "" (none), playPromptFailed, playBeepFailed or
-// unspecifiedError.
-func ParseFault(s string) (Outcome, error) {
-	switch strings.ToLower(s) {
-	case "":
-		return OutcomeNone, nil
-	case "playpromptfailed":
-		return OutPromptFailed, nil
-	case "playbeepfailed":
-		return OutBeepFailed, nil
-	case "unspecifiederror":
-		return OutUnspecified, nil
-	}
-	return OutcomeNone, fmt.Errorf("fault %q: must be playPromptFailed, playBeepFailed or unspecifiedError", s)
 }

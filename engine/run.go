@@ -1,12 +1,7 @@
 package engine
 
-import (
-	"fmt"
-	"strings"
-)
-
 // EndOfMedia is what happens when the caller's media ends before the
-// operation does (SPEC §5).
+// operation does (docs/call.md).
 type EndOfMedia uint8
 
 // End-of-media policies.
@@ -18,27 +13,15 @@ const (
 
 func (e EndOfMedia) String() string { return [...]string{"silence", "hangup", "stall"}[e] }
 
-// ParseEndOfMedia parses a policy name (case-insensitive).
-func ParseEndOfMedia(s string) (EndOfMedia, error) {
-	switch strings.ToLower(s) {
-	case "silence", "":
-		return EndSilence, nil
-	case "hangup":
-		return EndHangup, nil
-	case "stall":
-		return EndStall, nil
-	}
-	return 0, fmt.Errorf("end-of-media policy %q: must be silence, hangup or stall", s)
-}
-
-// FrameSize is the default frame: 20 ms (SPEC §1).
+// FrameMs is the default frame, in milliseconds (docs/audio.md).
 const FrameMs = 20
 
-// Run feeds caller to op in frames of frame samples (0: 20 ms) and, if the
-// audio ends first, applies eom until the operation ends. It returns the
-// number of caller samples the operation consumed (silence it was fed
-// after the end of caller is not counted).
-func Run(op *Operation, caller []int16, frame int, eom EndOfMedia) int {
+// ProcessAll feeds caller to op in frames of frame samples (0: 20 ms) and,
+// if the audio ends first, applies eom until the operation ends. It
+// returns the number of caller samples the operation consumed (silence it
+// was fed after the end of caller is not counted). Like Process, it does
+// not retain caller.
+func (op *Operation) ProcessAll(caller []int16, frame int, eom EndOfMedia) int {
 	if frame <= 0 {
 		frame = int(op.Rate()) * FrameMs / 1000
 	}
@@ -52,9 +35,9 @@ func Run(op *Operation, caller []int16, frame int, eom EndOfMedia) int {
 	}
 	switch eom {
 	case EndHangup:
-		op.Hangup()
+		op.Stop(OutCallTerminated)
 	case EndStall:
-		op.Stall()
+		op.Stop(OutMediaReceive)
 	default:
 		silence := make([]int16, frame)
 		for !op.Done() { // every operation ends by L + maxRecordDuration

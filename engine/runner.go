@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -23,14 +22,11 @@ type Ticker interface {
 	Stop()
 }
 
-// RealClock is the wall clock.
-type RealClock struct{}
+// wallClock is the real clock.
+type wallClock struct{}
 
-// Now returns time.Now().
-func (RealClock) Now() time.Time { return time.Now() }
-
-// NewTicker returns a time.Ticker.
-func (RealClock) NewTicker(d time.Duration) Ticker { return realTicker{time.NewTicker(d)} }
+func (wallClock) Now() time.Time                   { return time.Now() }
+func (wallClock) NewTicker(d time.Duration) Ticker { return realTicker{time.NewTicker(d)} }
 
 type realTicker struct{ t *time.Ticker }
 
@@ -40,7 +36,7 @@ func (t realTicker) Stop()               { t.t.Stop() }
 // Mode is how the runner paces the caller streams.
 type Mode uint8
 
-// Runner modes (SPEC §9).
+// Runner modes (docs/server.md).
 const (
 	Realtime Mode = iota // 20 ms frames at their real pace
 	Fast                 // as fast as the CPU allows: an operation runs to its end as soon as it starts
@@ -48,29 +44,18 @@ const (
 
 func (m Mode) String() string { return [...]string{"realtime", "fast"}[m] }
 
-// ParseMode parses realtime or fast.
-func ParseMode(s string) (Mode, error) {
-	switch strings.ToLower(s) {
-	case "realtime", "":
-		return Realtime, nil
-	case "fast":
-		return Fast, nil
-	}
-	return 0, fmt.Errorf("clock %q: must be realtime or fast", s)
-}
-
 // RunnerOptions configure a Runner.
 type RunnerOptions struct {
 	Mode           Mode
-	Clock          Clock         // nil: RealClock
+	Clock          Clock         // nil: the wall clock
 	Frame          time.Duration // realtime frame; 0: 20 ms
 	ReceiveTimeout time.Duration // media receive timeout T_r; 0: 10 s
 	// OnEvent is called for every call event, in order per call, with the
 	// call locked: it must not block or call back into the same call.
-	OnEvent func(rc *RunCall, ev CallEvent)
+	OnEvent func(rc *PacedCall, ev CallEvent)
 	// Workers share the calls in realtime mode; 0: runtime.GOMAXPROCS.
 	Workers int
-	// FrameLateness, if set, is called by Run (not by Tick) after each call
+	// FrameLateness, if set, is called by Pace (not by Tick) after each call
 	// frame a worker advanced, with how late that frame's work finished
 	// after its tick was due. worker is in [0, Workers); calls with the same
 	// worker never overlap, so per-worker state needs no lock. It must not
@@ -78,16 +63,16 @@ type RunnerOptions struct {
 	FrameLateness func(worker int, late time.Duration)
 }
 
-// Runner advances many calls frame by frame (SPEC §9): in realtime mode on
+// Runner advances many calls frame by frame (docs/server.md): in realtime mode on
 // a ticker, in fast mode as soon as there is work. The same scenario gives
 // the same results, timelines and recordings in both.
 type Runner struct {
 	opts  RunnerOptions
 	mu    sync.Mutex
-	calls map[*RunCall]struct{}
+	calls map[*PacedCall]struct{}
 	// sorted is the calls ordered by ID, rebuilt (as a new slice) only
 	// after Add or Remove, so a tick neither copies nor sorts them.
-	sorted []*RunCall
+	sorted []*PacedCall
 	dirty  bool
 	stats  RunnerStats
 }
@@ -99,8 +84,8 @@ type RunnerStats struct {
 	Lateness []time.Duration // per tick: how late the tick's work finished after its due time
 }
 
-// RunCall is a call under a runner, with its lock.
-type RunCall struct {
+// PacedCall is a call the runner paces, with its lock.
+type PacedCall struct {
 	ID        string
 	r         *Runner
 	mu        sync.Mutex
@@ -109,10 +94,10 @@ type RunCall struct {
 	stalledAt time.Time
 }
 
-// NewRunner returns a runner; call Run (realtime) to start pacing.
+// NewRunner returns a runner; call Pace (realtime) to start pacing.
 func NewRunner(opts RunnerOptions) *Runner {
 	if opts.Clock == nil {
-		opts.Clock = RealClock{}
+		opts.Clock = wallClock{}
 	}
 	if opts.Frame <= 0 {
 		opts.Frame = FrameMs * time.Millisecond
@@ -123,15 +108,15 @@ func NewRunner(opts RunnerOptions) *Runner {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	return &Runner{opts: opts, calls: map[*RunCall]struct{}{}}
+	return &Runner{opts: opts, calls: map[*PacedCall]struct{}{}}
 }
 
 // Mode returns the runner's mode.
 func (r *Runner) Mode() Mode { return r.opts.Mode }
 
 // Add puts a call under the runner.
-func (r *Runner) Add(id string, c *Call) *RunCall {
-	rc := &RunCall{ID: id, r: r, call: c, ev: make([]CallEvent, 0, 8)}
+func (r *Runner) Add(id string, c *Call) *PacedCall {
+	rc := &PacedCall{ID: id, r: r, call: c, ev: make([]CallEvent, 0, 8)}
 	r.mu.Lock()
 	r.calls[rc] = struct{}{}
 	r.dirty = true
@@ -140,7 +125,7 @@ func (r *Runner) Add(id string, c *Call) *RunCall {
 }
 
 // Remove takes a call from the runner.
-func (r *Runner) Remove(rc *RunCall) {
+func (r *Runner) Remove(rc *PacedCall) {
 	r.mu.Lock()
 	delete(r.calls, rc)
 	r.dirty = true
@@ -156,7 +141,7 @@ func (r *Runner) Len() int {
 
 // Do runs fn on the call with its lock held and dispatches the events fn
 // returns. In fast mode it then runs the call's operations to their end.
-func (rc *RunCall) Do(fn func(c *Call, ev []CallEvent) []CallEvent) {
+func (rc *PacedCall) Do(fn func(c *Call, ev []CallEvent) []CallEvent) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	rc.ev = fn(rc.call, rc.ev[:0])
@@ -167,13 +152,13 @@ func (rc *RunCall) Do(fn func(c *Call, ev []CallEvent) []CallEvent) {
 }
 
 // View runs fn on the call with its lock held, for reading.
-func (rc *RunCall) View(fn func(c *Call)) {
+func (rc *PacedCall) View(fn func(c *Call)) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	fn(rc.call)
 }
 
-func (rc *RunCall) dispatch() {
+func (rc *PacedCall) dispatch() {
 	if rc.r.opts.OnEvent != nil {
 		for _, e := range rc.ev {
 			rc.r.opts.OnEvent(rc, e)
@@ -184,7 +169,7 @@ func (rc *RunCall) dispatch() {
 
 // drain runs the call until it is idle, ended or stalled (fast mode; a
 // stall times out at once since no wall time needs to pass).
-func (rc *RunCall) drain() {
+func (rc *PacedCall) drain() {
 	c := rc.call
 	n := int(c.Rate()) * FrameMs / 1000
 	for c.Busy() && !c.Ended() {
@@ -198,7 +183,7 @@ func (rc *RunCall) drain() {
 }
 
 // step advances the call by one realtime frame.
-func (rc *RunCall) step(now time.Time) bool {
+func (rc *PacedCall) step(now time.Time) bool {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	c := rc.call
@@ -228,15 +213,15 @@ func (r *Runner) Tick() int { return r.tick(r.opts.Clock.Now(), nil) }
 
 // callList returns the calls sorted by ID. The slice is never modified
 // after it is returned (Add and Remove make a new one).
-func (r *Runner) callList() []*RunCall {
+func (r *Runner) callList() []*PacedCall {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.dirty {
-		calls := make([]*RunCall, 0, len(r.calls))
+		calls := make([]*PacedCall, 0, len(r.calls))
 		for rc := range r.calls {
 			calls = append(calls, rc)
 		}
-		slices.SortFunc(calls, func(a, b *RunCall) int { return strings.Compare(a.ID, b.ID) })
+		slices.SortFunc(calls, func(a, b *PacedCall) int { return strings.Compare(a.ID, b.ID) })
 		r.sorted, r.dirty = calls, false
 	}
 	return r.sorted
@@ -247,7 +232,7 @@ func (r *Runner) callList() []*RunCall {
 // together (10 000 calls make 156 chunks).
 const tickChunk = 64
 
-// tick advances every busy call by one frame at now. With due (Run's
+// tick advances every busy call by one frame at now. With due (Pace's
 // ticks) it reports each frame's lateness to FrameLateness.
 func (r *Runner) tick(now time.Time, due *time.Time) int {
 	calls := r.callList()
@@ -255,7 +240,7 @@ func (r *Runner) tick(now time.Time, due *time.Time) int {
 	if due == nil {
 		hook = nil
 	}
-	run := func(w int, calls []*RunCall) int {
+	run := func(w int, calls []*PacedCall) int {
 		n := 0
 		for _, rc := range calls {
 			if rc.step(now) {
@@ -292,9 +277,9 @@ func (r *Runner) tick(now time.Time, due *time.Time) int {
 	return int(total.Load())
 }
 
-// Run paces the calls in realtime mode until ctx is done; in fast mode it
-// only waits (the work happens in Do).
-func (r *Runner) Run(ctx context.Context) error {
+// Pace advances the calls in real time, a frame per tick of the clock,
+// until ctx is done; in fast mode it only waits (the work happens in Do).
+func (r *Runner) Pace(ctx context.Context) error {
 	if r.opts.Mode == Fast {
 		<-ctx.Done()
 		return nil

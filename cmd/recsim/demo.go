@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/engine/scenario"
 	"github.com/recsim/recsim/fixtures"
 )
@@ -34,7 +35,7 @@ final recordOperation and the timeline into DIR.`)
 	if err != nil {
 		return fail(e, "demo", err)
 	}
-	res, err := s.Run("demo.json", ".")
+	res, err := s.Simulate("demo.json", ".")
 	if err != nil {
 		return fail(e, "demo", err)
 	}
@@ -45,8 +46,8 @@ final recordOperation and the timeline into DIR.`)
 	abs, _ := filepath.Abs(*dir)
 	op := res.Op
 	rate := op.Rate()
-	id := engine.NewID()
-	view := engine.OperationView{ID: id, ClientContext: res.Request.ClientContext, Status: op.Result().Status, Outcome: op.Outcome()}
+	id := graph.NewID()
+	view := graph.OperationView{ID: id, ClientContext: res.Request.ClientContext, Status: op.Result().Status, Outcome: op.Result().Outcome}
 	recPath := filepath.Join(abs, "recording.wav")
 	if op.HasRecording() {
 		loc := "file://" + filepath.ToSlash(recPath)
@@ -91,7 +92,8 @@ final recordOperation and the timeline into DIR.`)
 	r := op.Result()
 	fmt.Fprintf(w, "\nResult: %s — status %s, code %d, subcode %d: %s\n", r.Reason, r.Status, r.Code, r.Subcode, r.Message)
 	if op.HasRecording() {
-		from, to := op.RecordingRange()
+		sp := op.Span()
+		from, to := sp.RecordFrom, sp.RecordTo
 		fmt.Fprintf(w, "Recording: %.3f s (%d samples at %d Hz, caller audio from %.3f s to %.3f s)\n",
 			float64(to-from)/float64(rate), to-from, int(rate), float64(from)/float64(rate), float64(to)/float64(rate))
 	}
@@ -108,7 +110,7 @@ final recordOperation and the timeline into DIR.`)
 func printTimeline(w interface{ Write([]byte) (int, error) }, op *engine.Operation) {
 	rate := op.Rate()
 	for _, ev := range op.Timeline() {
-		en := ev.Entry(rate, "")
+		en := graph.Entry(ev, rate, "")
 		line := fmt.Sprintf("  %8.3f s  %-14s", en.Ms/1000, en.Type)
 		if en.Detail != "" {
 			line += "  " + en.Detail

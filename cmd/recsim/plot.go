@@ -44,6 +44,6 @@ outbound prompt and beep on a second lane.`)
 		return exitFailure
 	}
 	r := op.Result()
-	fmt.Fprintf(e.stdout, "%s: %s, %s %d/%d at %.3f s\n", out, r.Reason, r.Status, r.Code, r.Subcode, float64(op.End())/float64(rate))
+	fmt.Fprintf(e.stdout, "%s: %s, %s %d/%d at %.3f s\n", out, r.Reason, r.Status, r.Code, r.Subcode, float64(op.Span().End)/float64(rate))
 	return exitOK
 }

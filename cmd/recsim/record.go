@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/engine/picture"
 	"github.com/recsim/recsim/engine/scenario"
 	"github.com/recsim/recsim/media"
@@ -112,7 +113,7 @@ input, with one line naming the file, field and value.`)
 	if err != nil {
 		return fail(e, "record", err)
 	}
-	view := engine.OperationView{ID: engine.NewID(), ClientContext: req.ClientContext, Status: op.Result().Status, Outcome: op.Outcome()}
+	view := graph.OperationView{ID: graph.NewID(), ClientContext: req.ClientContext, Status: op.Result().Status, Outcome: op.Result().Outcome}
 	if op.HasRecording() && out != "" {
 		abs, err := filepath.Abs(out)
 		if err != nil {
@@ -147,16 +148,16 @@ func loadInputs(caller, request string, strictV1 bool) (pcm []int16, rate media.
 		}
 		dir = filepath.Dir(request)
 	}
-	if req, err = engine.ParseRecordRequest(body, strictV1); err != nil {
+	if req, err = graph.ParseRecordRequest(body, strictV1); err != nil {
 		err = fmt.Errorf("%s: %w", request, err)
 	}
 	return
 }
 
 // run runs req on pcm with the flags' switches.
-func (o *opFlags) run(req engine.RecordRequest, pcm []int16, rate media.SampleRate, dir string) (*engine.Operation, engine.WireOptions, error) {
-	wire := engine.WireOptions{DocsCasing: o.docsCasing, StrictV1: o.strictV1}
-	eom, err := engine.ParseEndOfMedia(o.endOfMedia)
+func (o *opFlags) run(req engine.RecordRequest, pcm []int16, rate media.SampleRate, dir string) (*engine.Operation, graph.Options, error) {
+	wire := graph.Options{DocsCasing: o.docsCasing, StrictV1: o.strictV1}
+	eom, err := graph.ParseEndOfMedia(o.endOfMedia)
 	if err != nil {
 		return nil, wire, fmt.Errorf("--end-of-media: %w", err)
 	}
@@ -170,13 +171,13 @@ func (o *opFlags) run(req engine.RecordRequest, pcm []int16, rate media.SampleRa
 	opts.Beep.Echo = o.beepEcho
 	var prompt *engine.PromptAudio
 	if len(req.Prompts) > 0 {
-		prompt = scenario.ResolvePrompt(req.Prompts[0].MediaInfo.URI, dir)
+		prompt = scenario.ResolvePrompt(req.Prompts[0], dir)
 	}
 	op, err := engine.NewOperation(req, prompt, opts, 0)
 	if err != nil {
 		return nil, wire, err
 	}
-	engine.Run(op, pcm, o.frame, eom)
+	op.ProcessAll(pcm, o.frame, eom)
 	return op, wire, nil
 }
 
@@ -195,9 +196,9 @@ func writeWAV(path string, pcm []int16, rate media.SampleRate) error {
 }
 
 func writeTimeline(path string, op *engine.Operation, id string) error {
-	entries := make([]engine.TimelineEntry, 0, len(op.Timeline()))
+	entries := make([]graph.TimelineEntry, 0, len(op.Timeline()))
 	for _, ev := range op.Timeline() {
-		entries = append(entries, ev.Entry(op.Rate(), id))
+		entries = append(entries, graph.Entry(ev, op.Rate(), id))
 	}
 	b, _ := json.MarshalIndent(map[string]any{"value": entries}, "", "  ")
 	return writeAtomic(path, func(f *os.File) error {

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/engine/server"
 	"github.com/recsim/recsim/media"
 )
@@ -110,17 +110,17 @@ func runServe(e *env, args []string) int {
 		err = fmt.Errorf("--rate = %d: must be 8000–48000 Hz", *rate)
 	}
 	if err == nil {
-		if cfg.Clock, err = engine.ParseMode(*clock); err != nil {
+		if cfg.Clock, err = graph.ParseMode(*clock); err != nil {
 			err = fmt.Errorf("--clock: %w", err)
 		}
 	}
 	if err == nil {
-		if cfg.Hangup, err = engine.ParseHangupPolicy(*hangup); err != nil {
+		if cfg.Hangup, err = graph.ParseHangupPolicy(*hangup); err != nil {
 			err = fmt.Errorf("--hangup-policy: %w", err)
 		}
 	}
 	if err == nil {
-		if cfg.EndOfMedia, err = engine.ParseEndOfMedia(*eom); err != nil {
+		if cfg.EndOfMedia, err = graph.ParseEndOfMedia(*eom); err != nil {
 			err = fmt.Errorf("--end-of-media: %w", err)
 		}
 	}

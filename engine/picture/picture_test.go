@@ -25,7 +25,7 @@ func run(t *testing.T, name string) *scenario.Result {
 	path := filepath.Join("..", "..", "fixtures", "scenarios", name+".json")
 	s, err := scenario.Load(path)
 	require.NoError(t, err)
-	res, err := scenario.Run(s, path)
+	res, err := s.Simulate(path, filepath.Dir(path))
 	require.NoError(t, err)
 	return res
 }
@@ -59,7 +59,7 @@ func TestSceneGolden(t *testing.T) {
 func TestTheDemoSceneShowsWhyTheRecordingEnded(t *testing.T) {
 	res := run(t, "demo")
 	sc := picture.BuildScene(res.Op, len(res.Audio.PCM))
-	end := float64(res.Op.End()) / float64(res.Op.Rate())
+	end := float64(res.Op.Span().End) / float64(res.Op.Rate())
 	kinds := map[string]int{}
 	for _, s := range sc.Spans {
 		kinds[s.Kind]++

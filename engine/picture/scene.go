@@ -50,15 +50,16 @@ func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
 // length of the caller audio shown (samples from the operation's start).
 func BuildScene(op *engine.Operation, callerLen int) Scene {
 	rate := op.Rate()
-	s0 := op.Start()
+	span := op.Span()
+	s0 := span.Start
 	sec := func(n int64) float64 { return round3(float64(n-s0) / float64(rate)) }
 	r := op.Result()
-	sc := Scene{Rate: int(rate), End: sec(op.End())}
+	sc := Scene{Rate: int(rate), End: sec(span.End)}
 	sc.Verdict = fmt.Sprintf("%s · %s %d/%d", r.Reason, r.Status, r.Code, r.Subcode)
 	sc.Title = "recordResponse: " + sc.Verdict
 	// Show the whole operation and a little of what followed.
-	to := max(op.End()+int64(rate)/2, op.Start()+int64(rate))
-	if c := s0 + int64(callerLen); c > op.End() {
+	to := max(span.End+int64(rate)/2, span.Start+int64(rate))
+	if c := s0 + int64(callerLen); c > span.End {
 		to = min(to, c)
 	}
 	sc.From, sc.To = 0, sec(to)
@@ -94,16 +95,16 @@ func BuildScene(op *engine.Operation, callerLen int) Scene {
 			sc.Marks = append(sc.Marks, Mark{Lane: LaneCaller, Kind: "digit", At: sec(ev.Sample), Label: label})
 		case engine.EvTimerArmed:
 			// The window runs from the end of the speech (E) to E + T_m.
-			_, _, tm := op.Deadlines()
-			sc.Spans = append(sc.Spans, Span{Lane: LaneCaller, Kind: "maxSilenceWindow", From: sec(ev.Deadline - tm), To: sec(min(ev.Deadline, op.End())),
+			tm := span.MaxSilence
+			sc.Spans = append(sc.Spans, Span{Lane: LaneCaller, Kind: "maxSilenceWindow", From: sec(ev.Deadline - tm), To: sec(min(ev.Deadline, span.End)),
 				Label: fmt.Sprintf("max silence %d s", op.Request().MaxSilenceTimeoutInSeconds)})
 		}
 	}
 	if speechStart >= 0 { // speech still going at the end
 		sc.Spans = append(sc.Spans, Span{Lane: LaneCaller, Kind: "speech", From: sec(speechStart), To: sc.End, Label: "speech"})
 	}
-	if op.Listened() {
-		initial, maxRec, _ := op.Deadlines()
+	if span.Listened {
+		initial, maxRec := span.InitialSilenceAt, span.MaxRecordAt
 		if initial <= to {
 			sc.Marks = append(sc.Marks, Mark{Lane: LaneCaller, Kind: "initialSilence", At: sec(initial),
 				Label: fmt.Sprintf("initial silence %d s", op.Request().InitialSilenceTimeoutInSeconds)})

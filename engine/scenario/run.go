@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/fixtures"
 	"github.com/recsim/recsim/media"
 )
@@ -46,22 +47,20 @@ func ResolvePrompt(uri, dir string) *engine.PromptAudio {
 	return &p
 }
 
-// Result is a scenario run's outcome.
+// Result is what simulating a scenario gave.
 type Result struct {
 	Op       *engine.Operation
 	Request  engine.RecordRequest
 	Audio    Audio
-	Wire     engine.WireOptions
+	Wire     graph.Options
 	Consumed int // caller samples the operation consumed
 }
 
-// Run runs s, read from the file at path; relative paths in it are
-// resolved from the file's directory.
-func Run(s *Scenario, path string) (*Result, error) { return s.Run(path, filepath.Dir(path)) }
-
-// Run builds the caller track and runs one record operation on it from
-// sample 0. name names the scenario in errors; dir resolves relative paths.
-func (s *Scenario) Run(name, dir string) (*Result, error) {
+// Simulate builds the caller track and runs one record operation on it
+// from sample 0, as the scenario's request and options say. name names
+// the scenario in errors; dir resolves its relative paths (for a scenario
+// read from a file: the file's directory).
+func (s *Scenario) Simulate(name, dir string) (*Result, error) {
 	audio, err := s.Build(name, dir)
 	if err != nil {
 		return nil, err
@@ -70,13 +69,13 @@ func (s *Scenario) Run(name, dir string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	req, err := engine.ParseRecordRequest(s.Request, wire.StrictV1)
+	req, err := graph.ParseRecordRequest(s.Request, wire.StrictV1)
 	if err != nil {
 		return nil, fmt.Errorf("%s: request.%w", name, err)
 	}
 	var prompt *engine.PromptAudio
 	if len(req.Prompts) > 0 {
-		prompt = ResolvePrompt(req.Prompts[0].MediaInfo.URI, dir)
+		prompt = ResolvePrompt(req.Prompts[0], dir)
 	}
 	op, err := engine.NewOperation(req, prompt, opts, 0)
 	if err != nil {
@@ -97,9 +96,9 @@ func (s *Scenario) Run(name, dir string) (*Result, error) {
 			return nil, &Error{File: name, Field: "cancelAt", Value: fmt.Sprint(*s.CancelAt), Reason: "must fall within the caller audio"}
 		}
 		used = feed(op, pcm[:at], frame)
-		op.Cancel() // does nothing if the operation ended before at
+		op.Stop(engine.OutCanceled) // does nothing if the operation ended before at
 	} else {
-		used = engine.Run(op, pcm, frame, eom)
+		used = op.ProcessAll(pcm, frame, eom)
 	}
 	return &Result{Op: op, Request: req, Audio: audio, Wire: wire, Consumed: used}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/fixtures"
 	"github.com/recsim/recsim/media"
 )
@@ -266,7 +267,7 @@ func noiseColor(s string) (media.NoiseColor, error) {
 }
 
 // EngineOptions converts the scenario's switches for the engine.
-func (s *Scenario) EngineOptions(name string) (engine.Options, engine.EndOfMedia, engine.WireOptions, error) {
+func (s *Scenario) EngineOptions(name string) (engine.Options, engine.EndOfMedia, graph.Options, error) {
 	o := engine.DefaultOptions(media.SampleRate(s.Rate))
 	so := s.Options
 	if so.StopTonesDuringPrompt != nil {
@@ -284,14 +285,14 @@ func (s *Scenario) EngineOptions(name string) (engine.Options, engine.EndOfMedia
 	if so.BeepLevel != nil {
 		o.Beep.Level = *so.BeepLevel
 	}
-	eom, err := engine.ParseEndOfMedia(so.EndOfMedia)
+	eom, err := graph.ParseEndOfMedia(so.EndOfMedia)
 	if err != nil {
-		return o, 0, engine.WireOptions{}, &Error{File: name, Field: "options.endOfMedia", Value: fmt.Sprintf("%q", so.EndOfMedia), Reason: "must be silence, hangup or stall"}
+		return o, 0, graph.Options{}, &Error{File: name, Field: "options.endOfMedia", Value: fmt.Sprintf("%q", so.EndOfMedia), Reason: "must be silence, hangup or stall"}
 	}
-	f, err := engine.ParseFault(so.Fault)
+	f, err := graph.ParseFault(so.Fault)
 	if err != nil {
-		return o, 0, engine.WireOptions{}, &Error{File: name, Field: "options.fault", Value: fmt.Sprintf("%q", so.Fault), Reason: "must be playPromptFailed, playBeepFailed or unspecifiedError"}
+		return o, 0, graph.Options{}, &Error{File: name, Field: "options.fault", Value: fmt.Sprintf("%q", so.Fault), Reason: "must be playPromptFailed, playBeepFailed or unspecifiedError"}
 	}
 	o.Fault = f
-	return o, eom, engine.WireOptions{DocsCasing: so.DocsCasing, StrictV1: so.StrictV1}, nil
+	return o, eom, graph.Options{DocsCasing: so.DocsCasing, StrictV1: so.StrictV1}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/media"
 )
 
@@ -42,7 +43,7 @@ type call struct {
 	opts      callOptions // fixed at creation (ops.Rate is the default media rate)
 
 	ctl       sync.Mutex
-	rcp       atomic.Pointer[engine.RunCall]
+	rcp       atomic.Pointer[engine.PacedCall]
 	rate      media.SampleRate // under ctl: the call's media rate
 	rateFixed bool             // under ctl: the first media or operation fixed the rate
 	media     []int16          // under ctl: the caller media last set (recycled when replaced)
@@ -52,6 +53,7 @@ type call struct {
 	state         callState
 	callbackURI   string
 	endedAt       time.Time
+	recStatus     graph.RecordingStatus // the status the bot last declared (updateRecordingStatus)
 	ops           map[string]*opEntry
 	files         recFile // the call's recordings ({id}.rec in the data directory)
 	pendingDelete int     // media operations still to end before the call's deleted notification
@@ -64,7 +66,7 @@ type call struct {
 	seq     int64
 }
 
-func (c *call) rc() *engine.RunCall { return c.rcp.Load() }
+func (c *call) rc() *engine.PacedCall { return c.rcp.Load() }
 
 // expired reports whether the call ended more than its retention ago.
 func (c *call) expired(now time.Time) bool {
@@ -107,7 +109,7 @@ func (s *Server) newCall(opts callOptions, direction string, state callState, ca
 	if err != nil {
 		return nil, err
 	}
-	c := &call{s: s, id: engine.NewID(), direction: direction, opts: opts, rate: opts.ops.Rate, state: state,
+	c := &call{s: s, id: graph.NewID(), direction: direction, opts: opts, rate: opts.ops.Rate, state: state,
 		callbackURI: callback, ops: map[string]*opEntry{}}
 	c.cond = sync.NewCond(&c.mu)
 	c.files.path = filepath.Join(s.dataDir, c.id+".rec")
@@ -354,7 +356,7 @@ func (s *Server) recordResponse(q *request, id string) {
 	if !ok {
 		return
 	}
-	req, err := engine.ParseRecordRequest(b, c.opts.strictV1 && q.ver == "v1.0")
+	req, err := graph.ParseRecordRequest(b, c.opts.strictV1 && q.ver == "v1.0")
 	if err != nil {
 		q.badRequest("%v", err)
 		return
@@ -363,7 +365,7 @@ func (s *Server) recordResponse(q *request, id string) {
 		return
 	}
 	prompt := s.loadPrompts(q.r.Context(), req.Prompts)
-	e := &opEntry{id: engine.NewID(), kind: kindRecord, ver: q.ver, root: q.root(), clientContext: req.ClientContext, stream: req.StreamWhileRecording}
+	e := &opEntry{id: graph.NewID(), kind: kindRecord, ver: q.ver, root: q.root(), clientContext: req.ClientContext, stream: req.StreamWhileRecording}
 	s.startMedia(q, c, e, func(ec *engine.Call, ev []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error) {
 		return ec.Record(e.id, req, prompt, ev)
 	})
@@ -389,7 +391,7 @@ func (s *Server) playPrompt(q *request, id string) {
 		return
 	}
 	prompt := s.loadPrompts(q.r.Context(), prompts)
-	e := &opEntry{id: engine.NewID(), kind: kindPlay, ver: q.ver, root: q.root(), clientContext: cc}
+	e := &opEntry{id: graph.NewID(), kind: kindPlay, ver: q.ver, root: q.root(), clientContext: cc}
 	s.startMedia(q, c, e, func(ec *engine.Call, ev []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error) {
 		return ec.PlayPrompt(e.id, prompt, false, ev)
 	})
@@ -439,7 +441,7 @@ func (s *Server) startMedia(q *request, c *call, e *opEntry, queue func(*engine.
 
 // parsePlayPrompt parses a playPrompt body: prompts (1 to 10 mediaPrompts
 // with mediaInfo.uri) and clientContext.
-func parsePlayPrompt(b []byte) ([]engine.Prompt, *string, error) {
+func parsePlayPrompt(b []byte) ([]string, *string, error) {
 	var body struct {
 		Prompts       json.RawMessage `json:"prompts"`
 		ClientContext json.RawMessage `json:"clientContext"`
@@ -458,12 +460,12 @@ func parsePlayPrompt(b []byte) ([]engine.Prompt, *string, error) {
 	if json.Unmarshal(body.Prompts, &items) != nil || len(items) == 0 || len(items) > 10 {
 		return nil, nil, fmt.Errorf("prompts = %s: must be an array of 1 to 10 mediaPrompts", shorten(string(body.Prompts)))
 	}
-	var out []engine.Prompt
+	var out []string
 	for i, it := range items {
 		// Each item is validated as recordResponse validates its one prompt.
-		req, err := engine.ParseRecordRequest([]byte(`{"prompts":[`+string(it)+`]}`), false)
+		req, err := graph.ParseRecordRequest([]byte(`{"prompts":[`+string(it)+`]}`), false)
 		if err != nil {
-			var re *engine.RequestError
+			var re *graph.RequestError
 			if errors.As(err, &re) {
 				re.Field = strings.Replace(re.Field, "prompts[0]", fmt.Sprintf("prompts[%d]", i), 1)
 				return nil, nil, re
@@ -484,7 +486,7 @@ func parseClientContext(v json.RawMessage) (*string, error) {
 	if json.Unmarshal(v, &s) != nil {
 		return nil, fmt.Errorf("clientContext = %s: must be a string of at most 256 characters", shorten(string(v)))
 	}
-	if n := utf8.RuneCountInString(s); n > engine.MaxClientContext {
+	if n := utf8.RuneCountInString(s); n > graph.MaxClientContext {
 		return nil, fmt.Errorf("clientContext = %d characters: must be at most 256 characters", n)
 	}
 	return &s, nil
@@ -509,7 +511,7 @@ func (s *Server) cancelMedia(q *request, id string) {
 		q.badRequest("%v", err)
 		return
 	}
-	e := &opEntry{id: engine.NewID(), kind: kindCancel, ver: q.ver, root: q.root(), clientContext: cc, status: engine.Completed, ended: true}
+	e := &opEntry{id: graph.NewID(), kind: kindCancel, ver: q.ver, root: q.root(), clientContext: cc, status: engine.Completed, ended: true}
 	s.completedOp(q, c, e, func(ec *engine.Call, ev []engine.CallEvent) ([]engine.CallEvent, error) {
 		if ec.Ended() {
 			return ev, engine.ErrCallEnded
@@ -546,14 +548,20 @@ func (s *Server) updateRecordingStatus(q *request, id string) {
 		q.badRequest("status = %s: must be a string: notRecording, recording or failed", shorten(string(body.Status)))
 		return
 	}
-	st, err := engine.ParseRecordingStatus(name)
+	st, err := graph.ParseRecordingStatus(name)
 	if err != nil {
 		q.badRequest("status = %s: must be notRecording, recording or failed", quote(name))
 		return
 	}
-	e := &opEntry{id: engine.NewID(), kind: kindUpdateStatus, ver: q.ver, root: q.root(), clientContext: cc, status: engine.Completed, ended: true}
+	e := &opEntry{id: graph.NewID(), kind: kindUpdateStatus, ver: q.ver, root: q.root(), clientContext: cc, status: engine.Completed, ended: true}
 	s.completedOp(q, c, e, func(ec *engine.Call, ev []engine.CallEvent) ([]engine.CallEvent, error) {
-		return ev, ec.UpdateRecordingStatus(st)
+		if ec.Ended() {
+			return ev, engine.ErrCallEnded
+		}
+		c.mu.Lock()
+		c.recStatus = st
+		c.mu.Unlock()
+		return ev, nil
 	})
 }
 
@@ -594,9 +602,8 @@ func (s *Server) completedOp(q *request, c *call, e *opEntry, act func(*engine.C
 // holds c.ctl.
 func (s *Server) setRate(c *call, rate media.SampleRate) error {
 	old := c.rc()
-	var st engine.RecordingStatus
 	ended := false
-	old.View(func(ec *engine.Call) { st, ended = ec.RecordingStatus(), ec.Ended() })
+	old.View(func(ec *engine.Call) { ended = ec.Ended() })
 	if ended {
 		return engine.ErrCallEnded
 	}
@@ -606,7 +613,6 @@ func (s *Server) setRate(c *call, rate media.SampleRate) error {
 	if err != nil {
 		return err
 	}
-	_ = ec.UpdateRecordingStatus(st)
 	c.rcp.Store(s.runner.Add(c.id, ec))
 	s.runner.Remove(old)
 	c.rate = rate

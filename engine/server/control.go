@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/engine/scenario"
 	"github.com/recsim/recsim/media"
 )
@@ -85,11 +86,11 @@ func (s *Server) putMedia(q *request, id string) {
 		// Decoded as it arrives: no copy of the whole body is kept.
 		rd, err := media.NewReader(body, "media")
 		if err == nil {
-			pcm, err = media.AppendAll(mediaBufs.Get(0), rd)
+			pcm, err = media.AppendAll(s.mediaBufs.Get(0), rd)
 		}
 		done()
 		if err != nil {
-			recycleMedia(pcm)
+			s.recycleMedia(pcm)
 			var be *bodyError
 			if errors.As(err, &be) {
 				q.bodyFail(be)
@@ -125,10 +126,10 @@ func (s *Server) putMedia(q *request, id string) {
 	set := false
 	defer func() { // what no call holds goes back to the pool
 		if set {
-			recycleMedia(c.media)
+			s.recycleMedia(c.media)
 			c.media = pcm
 		} else {
-			recycleMedia(pcm)
+			s.recycleMedia(pcm)
 		}
 	}()
 	if rate != c.rate {
@@ -162,18 +163,13 @@ func (s *Server) putMedia(q *request, id string) {
 	q.w.WriteHeader(http.StatusNoContent)
 }
 
-// mediaBufs recycles caller media: a call's media is dropped by the
-// engine when the next PUT replaces it, and a test suite PUTs thousands of
-// clips of the same length, so the next decode reuses the buffer instead
-// of allocating (and faulting in) a fresh one.
-var mediaBufs media.Pool
-
-// recycleMedia gives b, which nothing may use afterwards, to mediaBufs,
-// unless it is over 2^24 samples (32 MiB, half the 64 MiB body limit): a
-// rare huge upload should not stay in memory for the next small one.
-func recycleMedia(b []int16) {
+// recycleMedia gives b, which nothing may use afterwards, to the server's
+// media pool, unless it is over 2^24 samples (32 MiB, half the 64 MiB body
+// limit): a rare huge upload should not stay in memory for the next small
+// one.
+func (s *Server) recycleMedia(b []int16) {
 	if cap(b) <= 1<<24 {
-		mediaBufs.Put(b)
+		s.mediaBufs.Put(b)
 	}
 }
 
@@ -257,20 +253,20 @@ func (s *Server) events(q *request, id string) {
 		q.callNotFound(id)
 		return
 	}
-	var out []engine.TimelineEntry
+	var out []graph.TimelineEntry
 	c.rc().View(func(ec *engine.Call) {
 		for _, op := range ec.History() {
 			if op.Op == nil {
 				continue
 			}
 			for _, ev := range op.Op.Timeline() {
-				out = append(out, ev.Entry(ec.Rate(), op.ID))
+				out = append(out, graph.Entry(ev, ec.Rate(), op.ID))
 			}
 		}
 	})
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Sample < out[j].Sample })
 	if out == nil {
-		out = []engine.TimelineEntry{}
+		out = []graph.TimelineEntry{}
 	}
 	q.json(http.StatusOK, map[string]any{"value": out})
 }
@@ -278,7 +274,7 @@ func (s *Server) events(q *request, id string) {
 // onEvent is the runner's hook: it runs with the engine call locked, in
 // order per call, both inside handlers (RunCall.Do) and on the realtime
 // runner's ticks.
-func (s *Server) onEvent(rc *engine.RunCall, ev engine.CallEvent) {
+func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 	s.mu.Lock()
 	c := s.calls[rc.ID]
 	s.mu.Unlock()

@@ -38,7 +38,7 @@
 // # Concurrency
 //
 // A Server is safe for concurrent use. Each call's engine state is guarded
-// by its runner lock (engine.RunCall); the handlers that drive a call are
+// by its runner lock (engine.PacedCall); the handlers that drive a call are
 // serialised per call, and different calls never wait for each other.
 // Notifications of one call go out in order from one goroutine per call
 // (started when there is something to send, gone when the outbox is

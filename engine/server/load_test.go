@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/fixtures"
 	"github.com/recsim/recsim/media"
 )
@@ -19,11 +20,11 @@ import (
 // same engine calls, and OUT.wav is the canonical WAV media.EncodeWAV
 // writes.
 func cliRecording(t testing.TB, caller []int16, rate media.SampleRate, request string) []byte {
-	req, err := engine.ParseRecordRequest([]byte(request), false)
+	req, err := graph.ParseRecordRequest([]byte(request), false)
 	require.NoError(t, err)
 	op, err := engine.NewOperation(req, nil, engine.DefaultOptions(rate), 0)
 	require.NoError(t, err)
-	engine.Run(op, caller, 0, engine.EndSilence)
+	op.ProcessAll(caller, 0, engine.EndSilence)
 	require.True(t, op.HasRecording())
 	b, err := media.EncodeWAV(op.Recording(), rate)
 	require.NoError(t, err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/media"
 )
 
@@ -26,16 +27,13 @@ type callOptions struct {
 
 // wire returns the wire options for a resource served on version ver.
 // strictV1 applies to /v1.0 only.
-func (o callOptions) wire(ver string) engine.WireOptions {
-	return engine.WireOptions{DocsCasing: o.docsCasing, StrictV1: o.strictV1 && ver == "v1.0"}
+func (o callOptions) wire(ver string) graph.Options {
+	return graph.Options{DocsCasing: o.docsCasing, StrictV1: o.strictV1 && ver == "v1.0"}
 }
 
 // status spells an operation status as the call's casing says.
 func (o callOptions) status(s engine.Status) string {
-	if o.docsCasing {
-		return s.DocsString()
-	}
-	return s.String()
+	return graph.StatusName(s, o.docsCasing)
 }
 
 func (s *Server) baseOptions() (callOptions, error) {
@@ -46,7 +44,9 @@ func (s *Server) baseOptions() (callOptions, error) {
 	if c.EndOfMedia > engine.EndStall {
 		return callOptions{}, fmt.Errorf("server: Config.EndOfMedia = %d: must be engine.EndSilence, EndHangup or EndStall", c.EndOfMedia)
 	}
-	return callOptions{ops: engine.DefaultOptions(c.Rate), hangup: c.Hangup, eom: c.EndOfMedia,
+	ops := engine.DefaultOptions(c.Rate)
+	ops.Cache = s.cache
+	return callOptions{ops: ops, hangup: c.Hangup, eom: c.EndOfMedia,
 		docsCasing: c.DocsCasing, strictV1: c.StrictV1, strictCompliance: c.StrictCompliance, retention: c.Retention}, nil
 }
 
@@ -128,12 +128,12 @@ func applyOptions(raw json.RawMessage, base callOptions) (callOptions, error) {
 	}
 	var err error
 	if j.HangupPolicy != nil {
-		if o.hangup, err = engine.ParseHangupPolicy(*j.HangupPolicy); err != nil {
+		if o.hangup, err = graph.ParseHangupPolicy(*j.HangupPolicy); err != nil {
 			return o, &optionError{"hangupPolicy", quote(*j.HangupPolicy), "must be notify or silent"}
 		}
 	}
 	if j.EndOfMedia != nil {
-		if o.eom, err = engine.ParseEndOfMedia(*j.EndOfMedia); err != nil {
+		if o.eom, err = graph.ParseEndOfMedia(*j.EndOfMedia); err != nil {
 			return o, &optionError{"endOfMedia", quote(*j.EndOfMedia), "must be silence, hangup or stall"}
 		}
 	}
@@ -176,7 +176,7 @@ func applyOptions(raw json.RawMessage, base callOptions) (callOptions, error) {
 		o.ops.Beep.Level = *j.BeepLevel
 	}
 	if j.Fault != nil {
-		f, err := engine.ParseFault(*j.Fault)
+		f, err := graph.ParseFault(*j.Fault)
 		if err != nil {
 			return o, &optionError{"fault", quote(*j.Fault), "must be playPromptFailed, playBeepFailed or unspecifiedError"}
 		}
@@ -185,6 +185,6 @@ func applyOptions(raw json.RawMessage, base callOptions) (callOptions, error) {
 	return o, nil
 }
 
-func quote(s string) string { return engine.QuoteValue(s) }
+func quote(s string) string { return graph.QuoteValue(s) }
 
-func shorten(s string) string { return engine.ShortValue(s) }
+func shorten(s string) string { return graph.ShortValue(s) }

@@ -22,13 +22,13 @@ func (s *Server) promptHostAllowed(u *url.URL) bool {
 // loadPrompts loads the prompts of a request and joins them (playPrompt
 // may have several; recordResponse at most one). nil when there are none.
 // A prompt that cannot be loaded makes the whole a failed prompt.
-func (s *Server) loadPrompts(ctx context.Context, prompts []engine.Prompt) *engine.PromptAudio {
+func (s *Server) loadPrompts(ctx context.Context, prompts []string) *engine.PromptAudio {
 	if len(prompts) == 0 {
 		return nil
 	}
 	var all engine.PromptAudio
 	for _, p := range prompts {
-		pa := s.loadPrompt(ctx, p.MediaInfo.URI)
+		pa := s.loadPrompt(ctx, p)
 		if pa.Outcome != engine.OutcomeNone {
 			return &pa
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/media"
 )
 
@@ -26,7 +27,7 @@ type recording struct {
 	token    string
 	location string
 	c        *call
-	rc       *engine.RunCall // live source
+	rc       *engine.PacedCall // live source
 	cop      *engine.CallOp
 	rate     media.SampleRate
 
@@ -49,8 +50,8 @@ func newToken() string {
 }
 
 // newRecording offers a recording of e (of call c on rc) and registers it.
-func (s *Server) newRecording(c *call, rc *engine.RunCall, e *opEntry) *recording {
-	id := engine.NewID()
+func (s *Server) newRecording(c *call, rc *engine.PacedCall, e *opEntry) *recording {
+	id := graph.NewID()
 	r := &recording{id: id, token: newToken(), location: e.root + "/recsim/v1/recordings/" + id, c: c, rc: rc,
 		cop: e.cop, rate: e.cop.Op.Rate(), ready: make(chan struct{})}
 	s.mu.Lock()
@@ -206,9 +207,10 @@ func (s *Server) download(q *request, id string) {
 	}
 	c := r.c
 	if c.opts.strictCompliance {
-		var st engine.RecordingStatus
-		c.rc().View(func(ec *engine.Call) { st = ec.RecordingStatus() })
-		if st != engine.Recording {
+		c.mu.Lock()
+		st := c.recStatus
+		c.mu.Unlock()
+		if st != graph.Recording {
 			q.fail(http.StatusForbidden, "Forbidden", fmt.Sprintf("strictCompliance: the call's recording status is %s; call updateRecordingStatus with status recording before downloading recordings.", st), 0)
 			return
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/media"
 )
 
@@ -127,6 +128,14 @@ type Server struct {
 	dataDir string
 	tempDir bool // dataDir was made by New; Close removes it
 	defOpts callOptions
+	// cache shares beeps and recording buffers between every call's
+	// operations (bounded: engine.DefaultCacheEntries beep shapes).
+	cache *engine.Cache
+	// mediaBufs recycles caller media: a call's media is dropped by the
+	// engine when the next PUT replaces it, and a test suite PUTs
+	// thousands of clips of the same length, so the next decode reuses
+	// the buffer instead of allocating (and faulting in) a fresh one.
+	mediaBufs media.Pool
 
 	mu       sync.Mutex // leaf: guards calls and recordings
 	calls    map[string]*call
@@ -185,7 +194,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.PromptMaxBytes = defaultPromptMaxBytes
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, client: cfg.HTTPClient,
-		calls: map[string]*call{}, recs: map[string]*recording{}, quit: make(chan struct{})}
+		calls: map[string]*call{}, recs: map[string]*recording{}, quit: make(chan struct{}), cache: engine.NewCache(0)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -248,7 +257,7 @@ func New(cfg Config) (*Server, error) {
 	s.bg.Add(2)
 	go func() {
 		defer s.bg.Done()
-		_ = s.runner.Run(s.baseCtx)
+		_ = s.runner.Pace(s.baseCtx)
 	}()
 	go s.janitor()
 	return s, nil
@@ -397,7 +406,7 @@ func (t *tracker) wait(ctx context.Context) error {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rw := &statusWriter{ResponseWriter: w}
-	rid := engine.NewID()
+	rid := graph.NewID()
 	crid := r.Header.Get("client-request-id")
 	if crid == "" {
 		crid = rid

@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 )
 
 // Graph's @odata.type values.
@@ -36,26 +37,26 @@ type odataObject struct {
 
 // playPromptOperation is a playPrompt's operation resource.
 type playPromptOperation struct {
-	ODataType        string             `json:"@odata.type"`
-	ODataID          string             `json:"@odata.id,omitempty"`
-	ODataEtag        string             `json:"@odata.etag,omitempty"`
-	ID               string             `json:"id"`
-	ClientContext    *string            `json:"clientContext"`
-	Status           string             `json:"status"`
-	ResultInfo       *engine.ResultInfo `json:"resultInfo"`
-	CompletionReason *string            `json:"completionReason"`
+	ODataType        string            `json:"@odata.type"`
+	ODataID          string            `json:"@odata.id,omitempty"`
+	ODataEtag        string            `json:"@odata.etag,omitempty"`
+	ID               string            `json:"id"`
+	ClientContext    *string           `json:"clientContext"`
+	Status           string            `json:"status"`
+	ResultInfo       *graph.ResultInfo `json:"resultInfo"`
+	CompletionReason *string           `json:"completionReason"`
 }
 
 // commsOperation is an operation that completes at once:
 // cancelMediaProcessing and updateRecordingStatus.
 type commsOperation struct {
-	ODataType     string             `json:"@odata.type"`
-	ODataID       string             `json:"@odata.id,omitempty"`
-	ODataEtag     string             `json:"@odata.etag,omitempty"`
-	ID            string             `json:"id"`
-	ClientContext *string            `json:"clientContext"`
-	Status        string             `json:"status"`
-	ResultInfo    *engine.ResultInfo `json:"resultInfo"`
+	ODataType     string            `json:"@odata.type"`
+	ODataID       string            `json:"@odata.id,omitempty"`
+	ODataEtag     string            `json:"@odata.etag,omitempty"`
+	ID            string            `json:"id"`
+	ClientContext *string           `json:"clientContext"`
+	Status        string            `json:"status"`
+	ResultInfo    *graph.ResultInfo `json:"resultInfo"`
 }
 
 // commsNotifications is the body of every notification POST (SPEC §6):
@@ -113,7 +114,7 @@ func (e *opEntry) resource(callID string, o callOptions, etag string) any {
 	w := o.wire(e.ver)
 	switch e.kind {
 	case kindRecord:
-		v := engine.OperationView{ID: e.id, ClientContext: e.clientContext, Status: e.status, Outcome: e.outcome}
+		v := graph.OperationView{ID: e.id, ClientContext: e.clientContext, Status: e.status, Outcome: e.outcome}
 		if e.rec != nil {
 			loc, tok := e.rec.location, e.rec.token
 			v.Location, v.Token = &loc, &tok
@@ -129,7 +130,7 @@ func (e *opEntry) resource(callID string, o callOptions, etag string) any {
 			ClientContext: e.clientContext, Status: o.status(e.status)}
 		if e.outcome != engine.OutcomeNone {
 			r := engine.ResultOf(e.outcome)
-			op.ResultInfo = &engine.ResultInfo{ODataType: typeResultInfo, Code: r.Code, Subcode: r.Subcode, Message: r.Message}
+			op.ResultInfo = &graph.ResultInfo{ODataType: typeResultInfo, Code: r.Code, Subcode: r.Subcode, Message: r.Message}
 			reason := playPromptReason(e.outcome)
 			op.CompletionReason = &reason
 		}

@@ -1,14 +1,16 @@
-package engine
+package graph
 
 import (
 	"crypto/rand"
 	"encoding/hex"
+
+	"github.com/recsim/recsim/engine"
 )
 
-// WireOptions are the wire-format switches of SPEC §6.
-type WireOptions struct {
-	DocsCasing bool // status as the docs spell it ("completed") instead of the schema ("Completed")
-	StrictV1   bool // omit the beta property completionReason
+// Options are the wire-format switches (docs/wire.md#switches).
+type Options struct {
+	DocsCasing bool // status as the docs' examples spell it ("completed") instead of the schema ("Completed")
+	StrictV1   bool // omit the beta property completionReason; reject beta-only request properties
 }
 
 // ResultInfo is Graph's resultInfo.
@@ -20,7 +22,7 @@ type ResultInfo struct {
 }
 
 // RecordOperation is the recordOperation resource as it goes on the wire
-// (SPEC §6). Null properties are sent as null, as Graph does.
+// (docs/wire.md). Null properties are sent as null, as Graph does.
 type RecordOperation struct {
 	ODataType            string      `json:"@odata.type"`
 	ODataID              string      `json:"@odata.id,omitempty"`   // notifications only
@@ -42,34 +44,42 @@ const RecordOperationType = "#microsoft.graph.recordOperation"
 type OperationView struct {
 	ID            string
 	ClientContext *string
-	Status        Status
-	Outcome       Outcome // OutcomeNone while not ended
-	Location      *string // recording location (nil: none)
-	Token         *string // recording access token (nil: none)
+	Status        engine.Status
+	Outcome       engine.Outcome // OutcomeNone while not ended
+	Location      *string        // recording location (nil: none)
+	Token         *string        // recording access token (nil: none)
 }
 
 // Wire renders v as a RecordOperation. An operationCanceled result carries
-// "" for location and token (doc); others carry what v says.
-func (v OperationView) Wire(w WireOptions) RecordOperation {
+// "" for location and token (Graph docs); others carry what v says.
+func (v OperationView) Wire(o Options) RecordOperation {
 	op := RecordOperation{ODataType: RecordOperationType, ID: v.ID, ClientContext: v.ClientContext}
-	op.Status = v.Status.String()
-	if w.DocsCasing {
-		op.Status = v.Status.DocsString()
-	}
-	if v.Outcome != OutcomeNone {
-		r := results[v.Outcome]
+	op.Status = StatusName(v.Status, o.DocsCasing)
+	if v.Outcome != engine.OutcomeNone {
+		r := engine.ResultOf(v.Outcome)
 		op.ResultInfo = &ResultInfo{ODataType: "#microsoft.graph.resultInfo", Code: r.Code, Subcode: r.Subcode, Message: r.Message}
 		op.RecordingLocation, op.RecordingAccessToken = v.Location, v.Token
-		if r.Recording == EmptyLocation {
+		if r.Recording == engine.EmptyLocation {
 			empty := ""
 			op.RecordingLocation, op.RecordingAccessToken = &empty, &empty
 		}
-		if !w.StrictV1 {
+		if !o.StrictV1 {
 			reason := r.Reason.String()
 			op.CompletionReason = &reason
 		}
 	}
 	return op
+}
+
+// StatusName spells an operation status for the wire: as the Graph schema
+// does ("NotStarted", "Running", "Completed", "Failed"; the official SDKs
+// parse only this casing), or with docsCasing as the docs' examples do
+// ("notStarted", "running", …).
+func StatusName(s engine.Status, docsCasing bool) string {
+	if docsCasing {
+		return [...]string{"notStarted", "running", "completed", "failed"}[s]
+	}
+	return [...]string{"NotStarted", "Running", "Completed", "Failed"}[s]
 }
 
 // NewID returns a random lower-case GUID (version 4) for operations and

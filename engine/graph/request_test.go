@@ -1,4 +1,4 @@
-package engine_test
+package graph_test
 
 import (
 	"errors"
@@ -9,11 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 )
 
 func TestParseRecordRequestAppliesDefaults(t *testing.T) {
 	for _, body := range []string{"", "{}", `{"unknownProperty": 1, "@odata.type": "x"}`} {
-		req, err := engine.ParseRecordRequest([]byte(body), false)
+		req, err := graph.ParseRecordRequest([]byte(body), false)
 		require.NoError(t, err, body)
 		assert.Equal(t, engine.DefaultRecordRequest(), req, body)
 	}
@@ -37,13 +38,13 @@ func TestParseRecordRequestReadsTheDocsExample(t *testing.T) {
 	  "playBeep": true,
 	  "stopTones": ["#", "1", "*", "tone5", "Pound", "b"]
 	}`
-	req, err := engine.ParseRecordRequest([]byte(body), false)
+	req, err := graph.ParseRecordRequest([]byte(body), false)
 	require.NoError(t, err)
 	assert.True(t, req.BargeInAllowed)
 	require.NotNil(t, req.ClientContext)
 	assert.Equal(t, "d45324c1-fcb5-430a-902c-f20af696537c", *req.ClientContext)
 	require.Len(t, req.Prompts, 1)
-	assert.Equal(t, "https://cdn.contoso.com/beep.wav", req.Prompts[0].MediaInfo.URI)
+	assert.Equal(t, "https://cdn.contoso.com/beep.wav", req.Prompts[0])
 	assert.Equal(t, 10, req.MaxRecordDurationInSeconds)
 	assert.Equal(t, 2, req.MaxSilenceTimeoutInSeconds)
 	assert.Equal(t, []byte("#1*5B"), req.StopTones, "tone names map to digits; duplicates collapse")
@@ -70,10 +71,10 @@ func TestParseRecordRequestRejectsInvalidValuesNamingFieldValueAndRange(t *testi
 	}
 	for _, c := range cases {
 		t.Run("it rejects "+c.name, func(t *testing.T) {
-			_, err := engine.ParseRecordRequest([]byte(c.body), false)
+			_, err := graph.ParseRecordRequest([]byte(c.body), false)
 			require.Error(t, err)
-			assert.True(t, errors.Is(err, engine.ErrBadRequest))
-			var re *engine.RequestError
+			assert.True(t, errors.Is(err, graph.ErrBadRequest))
+			var re *graph.RequestError
 			require.ErrorAs(t, err, &re)
 			assert.Equal(t, c.field, re.Field)
 			assert.Contains(t, re.Value, c.value)
@@ -83,15 +84,15 @@ func TestParseRecordRequestRejectsInvalidValuesNamingFieldValueAndRange(t *testi
 }
 
 func TestStreamWhileRecordingIsRejectedOnlyUnderStrictV1(t *testing.T) {
-	req, err := engine.ParseRecordRequest([]byte(`{"streamWhileRecording": true}`), false)
+	req, err := graph.ParseRecordRequest([]byte(`{"streamWhileRecording": true}`), false)
 	require.NoError(t, err)
 	assert.True(t, req.StreamWhileRecording)
-	_, err = engine.ParseRecordRequest([]byte(`{"streamWhileRecording": true}`), true)
+	_, err = graph.ParseRecordRequest([]byte(`{"streamWhileRecording": true}`), true)
 	assert.ErrorContains(t, err, "streamWhileRecording")
 }
 
 func TestNullMeansDefault(t *testing.T) {
-	req, err := engine.ParseRecordRequest([]byte(`{"playBeep": null, "maxRecordDurationInSeconds": null, "stopTones": null, "prompts": null, "clientContext": null}`), false)
+	req, err := graph.ParseRecordRequest([]byte(`{"playBeep": null, "maxRecordDurationInSeconds": null, "stopTones": null, "prompts": null, "clientContext": null}`), false)
 	require.NoError(t, err)
 	assert.Equal(t, engine.DefaultRecordRequest(), req)
 }
@@ -100,9 +101,9 @@ func FuzzParseRecordRequest(f *testing.F) {
 	f.Add([]byte(`{"stopTones": ["#"], "maxRecordDurationInSeconds": 10, "prompts": [{"mediaInfo": {"uri": "a.wav"}}]}`))
 	f.Add([]byte(`{"initialSilenceTimeoutInSeconds": 1e400}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		req, err := engine.ParseRecordRequest(b, false)
+		req, err := graph.ParseRecordRequest(b, false)
 		if err != nil {
-			require.ErrorIs(t, err, engine.ErrBadRequest)
+			require.ErrorIs(t, err, graph.ErrBadRequest)
 			return
 		}
 		for _, v := range []int{req.InitialSilenceTimeoutInSeconds, req.MaxSilenceTimeoutInSeconds, req.MaxRecordDurationInSeconds} {

@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"sync"
+
+	"github.com/recsim/recsim/media"
+)
+
+// DefaultCacheEntries is NewCache's capacity when it is given none.
+const DefaultCacheEntries = 16
+
+// Cache holds what operations can share instead of rebuilding it each
+// time: the beep's samples per rate and shape, and the recording buffers
+// of operations that have ended (Operation.Release). A server that runs
+// thousands of operations keeps one Cache and puts it in every
+// operation's Options; an operation without one builds everything
+// itself. The caller owns the Cache; it is bounded (at most its capacity
+// of beep shapes, least recently used dropped first; recycled buffers go
+// the way of a sync.Pool at garbage collection) and safe for concurrent
+// use.
+type Cache struct {
+	mu    sync.Mutex
+	beeps lru[beepKey, []int16] // read-only samples
+	recs  media.Pool
+}
+
+// NewCache returns a cache that keeps at most entries beep shapes
+// (entries ≤ 0: DefaultCacheEntries). A beep at 48 kHz that lasts the
+// longest a caller can ask for (docs/server.md) is under 1 MiB, so the
+// default cap bounds the beeps to a few MiB.
+func NewCache(entries int) *Cache {
+	if entries <= 0 {
+		entries = DefaultCacheEntries
+	}
+	return &Cache{beeps: lru[beepKey, []int16]{max: entries}}
+}
+
+// beepKey is what a beep's samples depend on.
+type beepKey struct {
+	rate             media.SampleRate
+	hz, level        float64
+	samples, rampLen int
+}
+
+// beep returns the beep b at rate, from c when it has it (c may be nil).
+// The slice may be shared by every operation with the same beep: it must
+// not be modified.
+func (c *Cache) beep(rate media.SampleRate, b BeepConfig) []int16 {
+	k := beepKey{rate: rate, hz: b.Hz, level: b.Level, samples: int(rate.N(b.Duration)), rampLen: int(rate.N(b.Ramp))}
+	synth := func() []int16 {
+		return media.Tone(rate, k.samples, media.ToneSpec{Hz: b.Hz, Level: b.Level, Ramp: k.rampLen})
+	}
+	if c == nil {
+		return synth()
+	}
+	c.mu.Lock()
+	pcm, ok := c.beeps.get(k)
+	c.mu.Unlock()
+	if ok {
+		return pcm
+	}
+	pcm = synth() // outside the lock: two operations may both build it; one wins
+	c.mu.Lock()
+	c.beeps.put(k, pcm)
+	c.mu.Unlock()
+	return pcm
+}
+
+// recording returns an empty buffer with room for n samples.
+func (c *Cache) recording(n int) []int16 {
+	if c == nil {
+		return make([]int16, 0, n)
+	}
+	return c.recs.Get(n)
+}
+
+// release hands a recording buffer back for reuse.
+func (c *Cache) release(b []int16) {
+	if c != nil {
+		c.recs.Put(b)
+	}
+}
+
+// lru is a small least-recently-used map of at most max entries. Lookups
+// scan the entries (max is a few dozen). Not safe for concurrent use.
+type lru[K comparable, V any] struct {
+	max     int
+	entries []lruEntry[K, V] // most recently used last
+}
+
+type lruEntry[K comparable, V any] struct {
+	key K
+	val V
+}
+
+func (l *lru[K, V]) get(k K) (V, bool) {
+	for i := len(l.entries) - 1; i >= 0; i-- {
+		if l.entries[i].key == k {
+			e := l.entries[i]
+			copy(l.entries[i:], l.entries[i+1:])
+			l.entries[len(l.entries)-1] = e
+			return e.val, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+func (l *lru[K, V]) put(k K, v V) {
+	if _, ok := l.get(k); ok {
+		l.entries[len(l.entries)-1].val = v
+		return
+	}
+	if len(l.entries) >= l.max {
+		copy(l.entries, l.entries[1:])
+		l.entries = l.entries[:len(l.entries)-1]
+	}
+	l.entries = append(l.entries, lruEntry[K, V]{k, v})
+}
+
+func (l *lru[K, V]) len() int { return len(l.entries) }

@@ -231,7 +231,7 @@ func (cs *callSet) check(pos []int64) (verdict, error) {
 			}
 			got++
 			v.completed++
-			v.outcomes[engine.ResultOf(cs.outcomes[j]).Reason.String()]++
+			v.outcomes[engine.ResultOf(cs.outcomes[j]).Reason]++
 			v.duplicated += int64(s - 1)
 			if k >= want || cs.outcomes[j] != rf.outcomes[k] || cs.ends[j] != rf.ends[k] {
 				v.wrong++

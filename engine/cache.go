@@ -6,8 +6,8 @@ import (
 	"github.com/recsim/recsim/media"
 )
 
-// DefaultCacheEntries is NewCache's capacity when it is given none.
-const DefaultCacheEntries = 16
+// defaultCacheEntries is NewCache's capacity when it is given none.
+const defaultCacheEntries = 16
 
 // Cache holds what operations can share instead of rebuilding it each
 // time: the beep's samples per rate and shape, and the recording buffers
@@ -25,12 +25,12 @@ type Cache struct {
 }
 
 // NewCache returns a cache that keeps at most entries beep shapes
-// (entries ≤ 0: DefaultCacheEntries). A beep at 48 kHz that lasts the
+// (entries ≤ 0: 16). A beep at 48 kHz that lasts the
 // longest a caller can ask for (docs/server.md) is under 1 MiB, so the
 // default cap bounds the beeps to a few MiB.
 func NewCache(entries int) *Cache {
 	if entries <= 0 {
-		entries = DefaultCacheEntries
+		entries = defaultCacheEntries
 	}
 	return &Cache{beeps: lru[beepKey, []int16]{max: entries}}
 }

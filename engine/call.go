@@ -154,7 +154,7 @@ func (c *Call) startNext(ev []CallEvent) []CallEvent {
 		op := c.queue[0]
 		var err error
 		if op.Play {
-			op.Op, err = NewPlayPrompt(op.prompt, c.opts.Ops, c.pos)
+			op.Op, err = newPlayPrompt(op.prompt, c.opts.Ops, c.pos)
 		} else {
 			op.Op, err = NewOperation(op.Req, op.prompt, c.opts.Ops, c.pos)
 		}

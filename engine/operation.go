@@ -21,12 +21,6 @@ type BeepConfig struct {
 	EchoGain float64       // echo level relative to the beep, dB (−30, sim)
 }
 
-// DefaultBeep returns the beep recsim plays by default: 1 kHz, 400 ms,
-// −10 dBFS, 5 ms ramps.
-func DefaultBeep() BeepConfig {
-	return BeepConfig{Hz: 1000, Duration: 400 * time.Millisecond, Level: -10, Ramp: 5 * time.Millisecond, EchoGain: -30}
-}
-
 // Options are the simulation's switches for one operation (docs/timeline.md).
 type Options struct {
 	Rate                  media.SampleRate // the caller stream's rate
@@ -48,7 +42,10 @@ type Options struct {
 
 // DefaultOptions returns the defaults for a caller stream at rate.
 func DefaultOptions(rate media.SampleRate) Options {
-	return Options{Rate: rate, Beep: DefaultBeep(), StopTonesDuringPrompt: true, TrimMargin: 200 * time.Millisecond}
+	return Options{Rate: rate,
+		// The beep (recsim's choice): 1 kHz, 400 ms, −10 dBFS, 5 ms ramps;
+		// its echo, when switched on, 30 dB down.
+		Beep: BeepConfig{Hz: 1000, Duration: 400 * time.Millisecond, Level: -10, Ramp: 5 * time.Millisecond, EchoGain: -30}, StopTonesDuringPrompt: true, TrimMargin: 200 * time.Millisecond}
 }
 
 // PromptRate is the only rate a prompt may have (Graph docs; docs/audio.md).
@@ -215,10 +212,10 @@ func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start in
 	return op, nil
 }
 
-// NewPlayPrompt prepares a playPrompt operation from stream sample start:
+// newPlayPrompt prepares a playPrompt operation from stream sample start:
 // it plays the prompt (or fails as loading it did) and ends with the
 // prompt-played row; the caller's audio only advances its clock.
-func NewPlayPrompt(prompt *PromptAudio, opts Options, start int64) (*Operation, error) {
+func newPlayPrompt(prompt *PromptAudio, opts Options, start int64) (*Operation, error) {
 	if err := opts.Rate.Validate(); err != nil {
 		return nil, fmt.Errorf("engine: Options.Rate: %w", err)
 	}
@@ -478,7 +475,7 @@ func (op *Operation) finish(o Outcome, t, cut int64) {
 	op.fireMarks(t, true) // phase marks up to the end belong to the timeline
 	op.done, op.outcome, op.end = true, o, t
 	op.recFrom, op.recTo = op.listen, op.listen
-	if p := ResultOf(o).Recording; p == WithRecording || p == PartialRecording {
+	if p := ResultOf(o).recording; p == withRecording || p == partialRecording {
 		// Before listen start nothing was recorded: [L, L) — an empty
 		// recording, as a stop tone during the prompt gives.
 		op.recTo = min(max(cut, op.listen), op.listen+int64(len(op.rec)))
@@ -547,10 +544,10 @@ func (op *Operation) Span() Span {
 // rows with a recording always do (possibly of 0 samples, e.g. a stop tone
 // during the prompt); the partial rows only if anything was recorded.
 func (op *Operation) HasRecording() bool {
-	switch ResultOf(op.outcome).Recording {
-	case WithRecording:
+	switch ResultOf(op.outcome).recording {
+	case withRecording:
 		return op.done
-	case PartialRecording:
+	case partialRecording:
 		return op.recTo > op.recFrom
 	}
 	return false

@@ -1,47 +1,5 @@
 package engine
 
-// CompletionReason is why a record operation ended (the recordOperation's
-// completionReason; Graph beta enum, camelCase on the wire).
-type CompletionReason uint8
-
-// Completion reasons, in the tie-break order (docs/timeline.md#tie-rules) where it applies
-// (lower wins at the same sample).
-const (
-	ReasonNone CompletionReason = iota
-	OperationCanceled
-	StopToneDetected
-	InitialSilenceTimeout
-	MaxSilenceTimeout
-	MaxRecordDurationReached
-	MediaReceiveTimeout
-	PlayPromptFailed
-	PlayBeepFailed
-	UnspecifiedError
-	CompletedSuccessfully // playPrompt only (playPromptOperation's completionReason)
-)
-
-// String returns the reason as Graph spells it (camelCase), "" for
-// ReasonNone.
-func (r CompletionReason) String() string {
-	names := [...]string{
-		ReasonNone:               "",
-		OperationCanceled:        "operationCanceled",
-		StopToneDetected:         "stopToneDetected",
-		InitialSilenceTimeout:    "initialSilenceTimeout",
-		MaxSilenceTimeout:        "maxSilenceTimeout",
-		MaxRecordDurationReached: "maxRecordDurationReached",
-		MediaReceiveTimeout:      "mediaReceiveTimeout",
-		PlayPromptFailed:         "playPromptFailed",
-		PlayBeepFailed:           "playBeepFailed",
-		UnspecifiedError:         "unspecifiedError",
-		CompletedSuccessfully:    "completedSuccessfully",
-	}
-	if int(r) < len(names) {
-		return names[r]
-	}
-	return "unknown"
-}
-
 // Status is an operation's status.
 type Status uint8
 
@@ -81,27 +39,31 @@ const (
 	numOutcomes
 )
 
-// RecordingPolicy says what recording an outcome offers.
-type RecordingPolicy uint8
+// recordingPolicy says what recording an outcome offers.
+type recordingPolicy uint8
 
 // Recording policies of the results table.
 const (
-	NoRecording      RecordingPolicy = iota // recordingLocation and token null
-	WithRecording                           // the recording is offered
-	PartialRecording                        // what was recorded, if anything
-	EmptyLocation                           // "" for location and token (doc: operationCanceled)
+	noRecording      recordingPolicy = iota // recordingLocation and token null
+	withRecording                           // the recording is offered
+	partialRecording                        // what was recorded, if anything
+	emptyLocation                           // no recording; "" for location and token (Graph docs: operationCanceled)
 )
 
 // Result is one row of the results table (docs/results.md): everything a finished
 // operation reports besides its id and recording.
 type Result struct {
-	Outcome   Outcome
-	Reason    CompletionReason
-	Status    Status
-	Code      int
-	Subcode   int
-	Message   string
-	Recording RecordingPolicy
+	Outcome Outcome
+	Reason  string // the completionReason, as Graph spells it (camelCase); "" for OutcomeNone
+	Status  Status
+	Code    int
+	Subcode int
+	Message string
+	// EmptyLocation: the row reports "" rather than null for
+	// recordingLocation and recordingAccessToken (operationCanceled, as
+	// the Graph docs show it).
+	EmptyLocation bool
+	recording     recordingPolicy
 }
 
 // ResultOf returns the row of outcome o in the one results table
@@ -112,35 +74,27 @@ func ResultOf(o Outcome) Result {
 		o = OutcomeNone
 	}
 	type row struct {
-		reason        CompletionReason
+		reason        string
 		status        Status
 		code, subcode int
 		message       string
-		recording     RecordingPolicy
+		recording     recordingPolicy
 	}
 	r := [numOutcomes]row{
-		OutMaxRecordDuration: {MaxRecordDurationReached, Completed, 200, 8515, "Action completed, max record duration reached.", WithRecording},
-		OutStopTone:          {StopToneDetected, Completed, 200, 8514, "Action completed, stop tone detected.", WithRecording},
-		OutMaxSilence:        {MaxSilenceTimeout, Completed, 200, 8509, "Action completed, max silence timeout reached.", WithRecording},
-		OutInitialSilence:    {InitialSilenceTimeout, Failed, 400, 8510, "Action failed, initial silence timeout reached.", NoRecording},
-		OutCanceled:          {OperationCanceled, Failed, 400, 8508, "Action failed, the operation was cancelled.", EmptyLocation},
-		OutPromptFailed:      {PlayPromptFailed, Failed, 500, 8511, "Action failed, play prompt failed.", NoRecording},
-		OutPromptBadFormat:   {PlayPromptFailed, Failed, 500, 8535, "Action failed, bad prompt format: prompts must be 16 kHz mono 16-bit PCM WAV.", NoRecording},
-		OutPromptDownload:    {PlayPromptFailed, Failed, 500, 8536, "Action failed, prompt download failed.", NoRecording},
-		OutBeepFailed:        {PlayBeepFailed, Failed, 500, 8512, "Action failed, play beep failed.", NoRecording},
-		OutMediaReceive:      {MediaReceiveTimeout, Failed, 500, 8513, "Action failed, media receive timeout.", PartialRecording},
-		OutUnspecified:       {UnspecifiedError, Failed, 500, 9999, "Unknown internal server error.", NoRecording},
-		OutCallTerminated:    {UnspecifiedError, Failed, 410, 8528, "Action failed, the call was terminated.", PartialRecording},
-		OutPromptPlayed:      {CompletedSuccessfully, Completed, 200, 0, "Action completed, prompt played.", NoRecording},
+		OutMaxRecordDuration: {"maxRecordDurationReached", Completed, 200, 8515, "Action completed, max record duration reached.", withRecording},
+		OutStopTone:          {"stopToneDetected", Completed, 200, 8514, "Action completed, stop tone detected.", withRecording},
+		OutMaxSilence:        {"maxSilenceTimeout", Completed, 200, 8509, "Action completed, max silence timeout reached.", withRecording},
+		OutInitialSilence:    {"initialSilenceTimeout", Failed, 400, 8510, "Action failed, initial silence timeout reached.", noRecording},
+		OutCanceled:          {"operationCanceled", Failed, 400, 8508, "Action failed, the operation was cancelled.", emptyLocation},
+		OutPromptFailed:      {"playPromptFailed", Failed, 500, 8511, "Action failed, play prompt failed.", noRecording},
+		OutPromptBadFormat:   {"playPromptFailed", Failed, 500, 8535, "Action failed, bad prompt format: prompts must be 16 kHz mono 16-bit PCM WAV.", noRecording},
+		OutPromptDownload:    {"playPromptFailed", Failed, 500, 8536, "Action failed, prompt download failed.", noRecording},
+		OutBeepFailed:        {"playBeepFailed", Failed, 500, 8512, "Action failed, play beep failed.", noRecording},
+		OutMediaReceive:      {"mediaReceiveTimeout", Failed, 500, 8513, "Action failed, media receive timeout.", partialRecording},
+		OutUnspecified:       {"unspecifiedError", Failed, 500, 9999, "Unknown internal server error.", noRecording},
+		OutCallTerminated:    {"unspecifiedError", Failed, 410, 8528, "Action failed, the call was terminated.", partialRecording},
+		OutPromptPlayed:      {"completedSuccessfully", Completed, 200, 0, "Action completed, prompt played.", noRecording},
 	}[o]
-	return Result{Outcome: o, Reason: r.reason, Status: r.status, Code: r.code, Subcode: r.subcode, Message: r.message, Recording: r.recording}
-}
-
-// Outcomes lists every outcome with a row in the table.
-func Outcomes() []Outcome {
-	out := make([]Outcome, 0, numOutcomes-1)
-	for o := OutcomeNone + 1; o < numOutcomes; o++ {
-		out = append(out, o)
-	}
-	return out
+	return Result{Outcome: o, Reason: r.reason, Status: r.status, Code: r.code, Subcode: r.subcode, Message: r.message,
+		EmptyLocation: r.recording == emptyLocation, recording: r.recording}
 }

@@ -111,9 +111,6 @@ func NewRunner(opts RunnerOptions) *Runner {
 	return &Runner{opts: opts, calls: map[*PacedCall]struct{}{}}
 }
 
-// Mode returns the runner's mode.
-func (r *Runner) Mode() Mode { return r.opts.Mode }
-
 // Add puts a call under the runner.
 func (r *Runner) Add(id string, c *Call) *PacedCall {
 	rc := &PacedCall{ID: id, r: r, call: c, ev: make([]CallEvent, 0, 8)}

@@ -59,12 +59,12 @@ func (v OperationView) Wire(o Options) RecordOperation {
 		r := engine.ResultOf(v.Outcome)
 		op.ResultInfo = &ResultInfo{ODataType: "#microsoft.graph.resultInfo", Code: r.Code, Subcode: r.Subcode, Message: r.Message}
 		op.RecordingLocation, op.RecordingAccessToken = v.Location, v.Token
-		if r.Recording == engine.EmptyLocation {
+		if r.EmptyLocation {
 			empty := ""
 			op.RecordingLocation, op.RecordingAccessToken = &empty, &empty
 		}
 		if !o.StrictV1 {
-			reason := r.Reason.String()
+			reason := r.Reason
 			op.CompletionReason = &reason
 		}
 	}

@@ -347,7 +347,7 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 		}
 		if s.logging() {
 			s.log.Info("operation ended", "call", c.id, "operation", op.ID, "kind", kind, "status", op.Status.String(),
-				"completionReason", r.Reason.String(), "code", r.Code, "subcode", r.Subcode, "recordedSamples", samples, "notified", !op.Silent)
+				"completionReason", r.Reason, "code", r.Code, "subcode", r.Subcode, "recordedSamples", samples, "notified", !op.Silent)
 		}
 	}
 }

@@ -129,7 +129,7 @@ type Server struct {
 	tempDir bool // dataDir was made by New; Close removes it
 	defOpts callOptions
 	// cache shares beeps and recording buffers between every call's
-	// operations (bounded: engine.DefaultCacheEntries beep shapes).
+	// operations (bounded: NewCache's default of 16 beep shapes).
 	cache *engine.Cache
 	// mediaBufs recycles caller media: a call's media is dropped by the
 	// engine when the next PUT replaces it, and a test suite PUTs

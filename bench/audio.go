@@ -3,7 +3,7 @@ package bench
 import (
 	"fmt"
 
-	"github.com/recsim/recsim/fixtures"
+	"github.com/recsim/recsim/fixtures/speech"
 	"github.com/recsim/recsim/media"
 )
 
@@ -47,7 +47,7 @@ func newAudio(rate int) (*audio, error) {
 	if rate != 8000 && rate != 16000 {
 		return nil, fmt.Errorf("bench: rate %d Hz: the speech fixtures exist at 8000 and 16000 Hz", rate)
 	}
-	cs, err := fixtures.Speech(rate)
+	cs, err := speech.All(r)
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}

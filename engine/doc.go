@@ -1,28 +1,53 @@
-// Package engine runs Microsoft Graph's recordResponse operation on caller
-// audio (SPEC §1–§5): the request ([ParseRecordRequest]), the synchronous
-// state machine of one operation ([Operation]: prompt, beep, listen; stop
-// tones, silence timers, duration cap), the call with its media queue
-// ([Call]: playPrompt and recordResponse in order, cancel, barge-in,
-// hang-up, end of media), the one results table ([ResultOf]), the
-// recordOperation wire types ([OperationView.Wire]) and the runner that
-// paces many calls in real time or runs them as fast as the CPU allows
-// ([Runner]).
+// Package engine is recsim's synchronous core: it runs Microsoft Graph's
+// recordResponse operation on caller audio — play a prompt, beep, record
+// the caller until a stop tone, a silence timeout or the duration cap —
+// and says how it ended.
+//
+// # One operation
+//
+// Build a RecordRequest (DefaultRecordRequest, or package graph's
+// ParseRecordRequest for the JSON a bot sends), make an Operation with
+// NewOperation and feed it the caller's audio with Process, frame by
+// frame, until Done. Result is its row of the results table (completion
+// reason, status, code, subcode, message: docs/results.md); Recording is
+// what was recorded; Timeline lists what happened, in samples; Span says
+// where the phases and timers fell. ProcessAll does the feeding loop for
+// audio held in memory, with an EndOfMedia policy for audio that ends
+// first. Stop ends an operation from outside (cancel, hang-up, stall).
+//
+// # A call
+//
+// A Call is one caller stream and its media queue (docs/call.md):
+// Record and PlayPrompt queue operations that run in order on the same
+// continuous stream, CancelMedia and barge-in cancel them, Hangup ends the
+// call, SetMedia says what the caller sends from now on. Advance moves the
+// stream on and reports what happened as CallEvents.
+//
+// # Many calls, in real time
+//
+// A Runner paces many calls: in Realtime mode it advances every busy call
+// a frame per tick of its Clock (Pace), in Fast mode an operation runs to
+// its end as soon as it starts. Both give the same results. Tests drive it
+// with a fake Clock and Tick.
 //
 // Units: time is a sample index (int64) on the caller stream's clock; a
 // timer fires at an exact sample. time.Duration and seconds appear only in
-// requests, options and JSON.
+// requests and options.
 //
-// Buffers: Operation.Process and Call.Advance take caller-owned samples,
-// copy what they record and never retain the caller's slice. Events are
-// appended to caller-supplied slices (dst = x.Advance(n, dst[:0])).
-// Recording, Timeline and Outbound return slices that alias the
-// operation's own buffers: copy them to keep them past the operation.
+// Buffers: Process and Advance take caller-owned samples, copy what they
+// record and never retain the caller's slice. Events are appended to
+// caller-supplied slices (ev = c.Advance(n, ev[:0])). Recording, Timeline
+// and Outbound return slices that alias the operation's own buffers: copy
+// them to keep them past Release or past the operation. A Cache in the
+// Options shares read-only beeps and recycles recording buffers; its
+// owner keeps it for as long as its operations run.
 //
 // Concurrency: Operation and Call read no clock, start no goroutine and are
-// not safe for concurrent use. Runner is safe for concurrent use: each call
-// under it has its own lock (RunCall.Do, RunCall.View); in realtime mode
-// Run ticks every 20 ms and may spread the calls over several workers.
+// not safe for concurrent use. Runner and Cache are safe for concurrent
+// use; each call under a runner has its own lock (PacedCall.Do,
+// PacedCall.View), and in realtime mode Pace may spread the calls over
+// several workers.
 //
-// Zero allocations: Operation.Process and Call.Advance do not allocate per
-// frame in steady state (asserted by tests).
+// Zero allocations: Process and Advance do not allocate per frame in
+// steady state (asserted by tests).
 package engine

@@ -9,7 +9,7 @@ import (
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/engine/scenario"
-	"github.com/recsim/recsim/fixtures"
+	"github.com/recsim/recsim/fixtures/scenarios"
 )
 
 func runDemo(e *env, args []string) int {
@@ -27,7 +27,7 @@ final recordOperation and the timeline into DIR.`)
 	if err != nil {
 		return fail(e, "demo", err)
 	}
-	raw, err := fixtures.Scenario("demo")
+	raw, err := scenarios.Script("demo")
 	if err != nil {
 		return fail(e, "demo", err)
 	}

@@ -1,5 +1,5 @@
 // Command recsim is the one binary of the recsim project: demo, record,
-// dtmf, vad, gen, plot, serve and bench (SPEC §8 fixes the forms scripts
+// dtmf, vad, gen, plot, serve and bench (docs/cli.md fixes the forms scripts
 // rely on).
 //
 // Units: command-line durations and JSON times are milliseconds or seconds,

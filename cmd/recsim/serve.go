@@ -37,7 +37,7 @@ func (h *hostList) Set(v string) error {
 }
 
 const serveHelp = `
-Runs the mock Microsoft Graph calls server (SPEC §9): the Graph surface under
+Runs the mock Microsoft Graph calls server (docs/server.md): the Graph surface under
 /v1.0 and /beta (calls, answer, DELETE, recordResponse/record, playPrompt,
 cancelMediaProcessing, updateRecordingStatus, operations; every request needs
 Authorization: Bearer …, any token unless --token), the simulation control

@@ -9,12 +9,12 @@ import (
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
-	"github.com/recsim/recsim/fixtures"
+	"github.com/recsim/recsim/fixtures/speech"
 	"github.com/recsim/recsim/media"
 )
 
 // ResolvePrompt loads a prompt named by a mediaInfo.uri the way the CLI
-// does (SPEC §8): a local path (relative to dir), a file:// URI, or
+// does (docs/cli.md): a local path (relative to dir), a file:// URI, or
 // fixture:NAME for a committed speech clip at 16 kHz. http(s) URIs fail as
 // a download failure (8536) without opening a connection: only the server
 // fetches them.
@@ -22,7 +22,7 @@ func ResolvePrompt(uri, dir string) *engine.PromptAudio {
 	var p engine.PromptAudio
 	switch {
 	case strings.HasPrefix(uri, "fixture:"):
-		c, err := fixtures.SpeechClip(strings.TrimPrefix(uri, "fixture:"), int(engine.PromptRate))
+		c, err := speech.Load(strings.TrimPrefix(uri, "fixture:"), engine.PromptRate)
 		if err != nil {
 			p = engine.PromptAudio{Outcome: engine.OutPromptDownload, Err: err}
 		} else {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
-	"github.com/recsim/recsim/fixtures"
+	"github.com/recsim/recsim/fixtures/speech"
 	"github.com/recsim/recsim/media"
 )
 
@@ -162,7 +162,7 @@ func (s *Scenario) Build(name, dir string) (Audio, error) {
 			if rate != 8000 && rate != 16000 {
 				return Audio{}, bad(i, "speech", g.Speech, fmt.Sprintf("speech clips exist at 8000 and 16000 Hz; the scenario's rate is %d", rate))
 			}
-			c, err := fixtures.SpeechClip(g.Speech, int(rate))
+			c, err := speech.Load(g.Speech, rate)
 			if err != nil {
 				return Audio{}, bad(i, "speech", fmt.Sprintf("%q", g.Speech), "no such clip (see fixtures/speech/manifest.json)")
 			}

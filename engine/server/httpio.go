@@ -14,7 +14,7 @@ import (
 	"strings"
 )
 
-// graphError is Graph's error body (SPEC §6).
+// graphError is Graph's error body (docs/wire.md).
 type graphError struct {
 	Error graphErrorBody `json:"error"`
 }
@@ -33,7 +33,7 @@ type innerError struct {
 }
 
 // subcodeCallNotFound is the innerError subcode of 404s for unknown or
-// ended calls (SPEC §6).
+// ended calls (docs/wire.md).
 const subcodeCallNotFound = 8522
 
 // fail answers with Graph's error JSON. subcode 0 is left out.
@@ -211,7 +211,7 @@ func mediaType(r *http.Request) string {
 	return mt
 }
 
-// jsonBody reads a Graph POST body (SPEC §10): it must be application/json
+// jsonBody reads a Graph POST body (docs/server.md): it must be application/json
 // (parameters such as charset allowed), at most 1 MiB after gunzip. An
 // empty body without Content-Type is accepted when emptyOK (the action
 // takes no required parameter) and returned as nil. On failure it answers

@@ -40,7 +40,7 @@ type recording struct {
 }
 
 // tokenBytes is the recording access token's entropy: 256 bits from
-// crypto/rand (SPEC §6 asks for at least 128).
+// crypto/rand (docs/wire.md: at least 128).
 const tokenBytes = 32
 
 func newToken() string {

@@ -89,11 +89,11 @@ type NotifyConfig struct {
 
 // Defaults (sim). Each names where it comes from.
 const (
-	// 10 minutes: SPEC §6's default retention after the call ends.
+	// 10 minutes: the default retention after the call ends (docs/wire.md).
 	defaultRetention = 10 * time.Minute
-	// SPEC §10: Graph JSON bodies are capped at 1 MiB (after gunzip too).
+	// docs/server.md: Graph JSON bodies are capped at 1 MiB (after gunzip too).
 	maxJSONBody = 1 << 20
-	// SPEC §10: media bodies are capped at 64 MiB (~35 min at 16 kHz).
+	// docs/server.md: media bodies are capped at 64 MiB (~35 min at 16 kHz).
 	maxMediaBody = 64 << 20
 	// A prompt is at most 120 s long in practice (the longest timer);
 	// 16 MiB holds 8.7 min of 16 kHz 16-bit mono, far above it.

@@ -59,7 +59,7 @@ type commsOperation struct {
 	ResultInfo    *graph.ResultInfo `json:"resultInfo"`
 }
 
-// commsNotifications is the body of every notification POST (SPEC §6):
+// commsNotifications is the body of every notification POST (docs/wire.md):
 // one item.
 type commsNotifications struct {
 	ODataType string              `json:"@odata.type"`

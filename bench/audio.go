@@ -26,9 +26,9 @@ const (
 	toneRampMs = 5
 )
 
-// pausesMs are the pauses between utterances, cycled: all below the
+// pauseMs returns pause i between utterances, cycled: all below the
 // default maxSilenceTimeout (5 s) so the pauses never end an operation.
-var pausesMs = [...]int{300, 800, 1500, 500, 1100, 400}
+func pauseMs(i int) int { return [...]int{300, 800, 1500, 500, 1100, 400}[i%6] }
 
 // digits are the keys pressed inside the throughput scene. None is '#',
 // the stop tone, so they are detected and reported but end nothing.
@@ -104,7 +104,7 @@ func NewScene(rate int, seconds float64) (*Scene, error) {
 	var keys []byte
 	for i := 0; n < want; i++ {
 		clip := a.clips[(i*7)%len(a.clips)] // a stride through voices and speeds
-		pause := media.Silence(a.ms(pausesMs[i%len(pausesMs)]))
+		pause := media.Silence(a.ms(pauseMs(i)))
 		parts = append(parts, clip, pause)
 		n += len(clip) + len(pause)
 		sc.Speech++
@@ -145,7 +145,7 @@ func callLoop(rate int, samples int) ([]int16, error) {
 	for i := 0; n < samples; i++ {
 		turn := [][]int16{media.Silence(a.ms(500)), a.clips[(i*11)%len(a.clips)]}
 		if i%2 == 1 {
-			turn = append(turn, media.Silence(a.ms(pausesMs[i%len(pausesMs)])), a.clips[(i*11+5)%len(a.clips)])
+			turn = append(turn, media.Silence(a.ms(pauseMs(i))), a.clips[(i*11+5)%len(a.clips)])
 		}
 		turn = append(turn, media.Silence(a.ms(400)), a.tone(turnKeys[i%2]))
 		for _, p := range turn {

@@ -19,9 +19,11 @@ import (
 // the engine reserves the whole cap when an operation starts (2 × rate ×
 // maxRecordDuration bytes: 160 KB at 8 kHz for 10 s, 1.9 MB for 120 s,
 // which is 19 GB for 10 000 calls).
-var CallRequests = [2]string{
-	`{"stopTones": ["#"], "maxRecordDurationInSeconds": 10, "initialSilenceTimeoutInSeconds": 10, "maxSilenceTimeoutInSeconds": 5}`,
-	`{"stopTones": ["*"], "maxRecordDurationInSeconds": 10, "initialSilenceTimeoutInSeconds": 10, "maxSilenceTimeoutInSeconds": 5}`,
+func CallRequests() [2]string {
+	return [2]string{
+		`{"stopTones": ["#"], "maxRecordDurationInSeconds": 10, "initialSilenceTimeoutInSeconds": 10, "maxSilenceTimeoutInSeconds": 5}`,
+		`{"stopTones": ["*"], "maxRecordDurationInSeconds": 10, "initialSilenceTimeoutInSeconds": 10, "maxSilenceTimeoutInSeconds": 5}`,
+	}
 }
 
 // callRecordSeconds is CallRequests' maxRecordDuration.
@@ -69,7 +71,7 @@ func newCallSet(rate int, audio time.Duration, ops int) (*callSet, error) {
 		return nil, err
 	}
 	cs := &callSet{rate: rate, frame: FrameSamples(rate), loop: loop, ops: ops}
-	for i, body := range CallRequests {
+	for i, body := range CallRequests() {
 		if cs.reqs[i], err = graph.ParseRecordRequest([]byte(body), false); err != nil {
 			return nil, err
 		}

@@ -22,8 +22,11 @@ const (
 	SectionScaling     = "scaling"
 )
 
-// Sections lists the sections in the order they run and print.
-var Sections = []string{SectionThroughput, SectionConcurrency, SectionServer, SectionScaling}
+// Sections lists the sections in the order they run and print (a new
+// slice each call).
+func Sections() []string {
+	return []string{SectionThroughput, SectionConcurrency, SectionServer, SectionScaling}
+}
 
 // Config is what a harness run measures.
 type Config struct {
@@ -61,8 +64,8 @@ func (c Config) has(section string) bool { return slices.Contains(c.Only, sectio
 // Validate names the first bad field.
 func (c Config) Validate() error {
 	for _, s := range c.Only {
-		if !slices.Contains(Sections, s) {
-			return fmt.Errorf("section %q: must be one of %s", s, strings.Join(Sections, ", "))
+		if !slices.Contains(Sections(), s) {
+			return fmt.Errorf("section %q: must be one of %s", s, strings.Join(Sections(), ", "))
 		}
 	}
 	for _, r := range c.Rates {
@@ -215,7 +218,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				return nil, err
 			}
 		}
-		for _, f := range ScaleFactors {
+		for _, f := range ScaleFactors() {
 			runs := byFactor[f]
 			rep.Scaling = append(rep.Scaling, ScalingResult{Factor: f, Calls: runs[0].Calls, Ticks: runs[0].Ticks,
 				WallPerTick:   collect(runs, func(r ScalingRun) float64 { return r.WallPerTick }),
@@ -242,7 +245,7 @@ func (rep *Report) throughput(ctx context.Context, cfg Config, p Progress) error
 		if rep.Scene == nil {
 			rep.Scene = &SceneInfo{Seconds: sc.Seconds, Utterances: sc.Speech, Digits: sc.Digits}
 		}
-		for _, name := range Kernels {
+		for _, name := range Kernels() {
 			k, err := NewKernel(name, sc)
 			if err != nil {
 				return err
@@ -269,7 +272,7 @@ func (rep *Report) throughput(ctx context.Context, cfg Config, p Progress) error
 				OtherCores:     collect(runs, func(r ThroughputRun) float64 { return r.OtherCores }),
 				Error:          runs[0].Error}
 			if rate == 8000 {
-				res.Target = Targets[name]
+				res.Target = KernelTarget(name)
 			}
 			rep.Throughput = append(rep.Throughput, res)
 		}

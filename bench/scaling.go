@@ -9,8 +9,9 @@ import (
 	"github.com/recsim/recsim/engine"
 )
 
-// ScaleFactors are the work multiples of the scaling table.
-var ScaleFactors = []int{1, 2, 4, 8}
+// ScaleFactors returns the work multiples of the scaling table (a new
+// slice each call).
+func ScaleFactors() []int { return []int{1, 2, 4, 8} }
 
 // ScalingRun is the runner driven tick after tick, with no pause, for
 // Ticks frames of every call: the cost of real-time work without the
@@ -42,8 +43,8 @@ func scaling(calls, rate, ticks int, p Progress) ([]ScalingRun, error) {
 		return nil, err
 	}
 	var out []ScalingRun
-	for _, f := range ScaleFactors {
-		n := max(calls*f/ScaleFactors[len(ScaleFactors)-1], 1)
+	for _, f := range ScaleFactors() {
+		n := max(calls*f/ScaleFactors()[len(ScaleFactors())-1], 1)
 		st := p.Stage(fmt.Sprintf("scaling %d×: %d calls, setup", f, n), int64(n))
 		prefault(2 * int64(n) * perCallGuess(rate))
 		base := heapInUse()

@@ -20,12 +20,24 @@ const (
 	KernelWAV      = "wav write"
 )
 
-// Kernels lists the throughput kernels in table order.
-var Kernels = []string{KernelDTMF, KernelVAD, KernelPipeline, KernelWAV}
+// Kernels lists the throughput kernels in table order (a new slice each
+// call).
+func Kernels() []string { return []string{KernelDTMF, KernelVAD, KernelPipeline, KernelWAV} }
 
-// Targets are the throughput targets at 8 kHz, in samples per
-// second on one core.
-var Targets = map[string]float64{KernelDTMF: 1.7e8, KernelVAD: 3e8, KernelPipeline: 8e7}
+// KernelTarget returns a kernel's throughput target at 8 kHz, in samples
+// per second on one core (0: none). The figures are the project's targets
+// for the detectors and the whole pipeline.
+func KernelTarget(kernel string) float64 {
+	switch kernel {
+	case KernelDTMF:
+		return 1.7e8
+	case KernelVAD:
+		return 3e8
+	case KernelPipeline:
+		return 8e7
+	}
+	return 0
+}
 
 // PipelineRequest is the recordResponse the pipeline kernel runs: long
 // timers, so that the operation lasts the whole scene and ends on its stop
@@ -107,7 +119,7 @@ func NewKernel(name string, sc *Scene) (*Kernel, error) {
 			},
 		}, nil
 	}
-	return nil, fmt.Errorf("bench: no kernel %q (have %v)", name, Kernels)
+	return nil, fmt.Errorf("bench: no kernel %q (have %v)", name, Kernels())
 }
 
 // newPipeline is one recordResponse over the scene: DTMF + VAD + beep +

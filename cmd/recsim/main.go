@@ -104,10 +104,6 @@ func newFlags(e *env, name, synopsis, description string) *flag.FlagSet {
 	return fs
 }
 
-// errHelp is returned by parse when --help was asked for; the command then
-// exits 0.
-var errHelp = flag.ErrHelp
-
 // parse parses flags that may come before, between or after the positional
 // arguments and returns the positional ones. Errors come back as one line.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
@@ -120,7 +116,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				usage()
-				return nil, errHelp
+				return nil, flag.ErrHelp // --help: the command exits 0
 			}
 			return nil, err
 		}
@@ -135,7 +131,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // fail prints one line for a usage or input error and returns its exit code.
 func fail(e *env, cmd string, err error) int {
-	if errors.Is(err, errHelp) {
+	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
 	fmt.Fprintf(e.stderr, "recsim %s: %s\n", cmd, oneLine(err.Error()))

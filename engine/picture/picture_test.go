@@ -106,7 +106,7 @@ func TestThePNGHasItsElementsWhereTheSceneSaysTheyAre(t *testing.T) {
 		}
 		return xs
 	}
-	red, green, blue := cols(picture.ColorCompletion), cols(picture.ColorSpeech), cols(picture.ColorDigit)
+	red, green, blue := cols(picture.ColorCompletion()), cols(picture.ColorSpeech()), cols(picture.ColorDigit())
 	require.NotEmpty(t, red, "the completion line is drawn")
 	require.NotEmpty(t, green, "the speech bands are drawn")
 	require.NotEmpty(t, blue, "the digit line is drawn")

@@ -21,18 +21,35 @@ const (
 	dpi    = 96
 )
 
-// Colours of the picture's elements.
-var (
-	ColorPrompt     = color.RGBA{0xd9, 0xcf, 0xf5, 0xff} // lavender
-	ColorBeep       = color.RGBA{0xff, 0xc8, 0x7a, 0xff} // orange
-	ColorListen     = color.RGBA{0xe8, 0xf6, 0xe8, 0xff} // pale green
-	ColorSpeech     = color.RGBA{0x2e, 0xa0, 0x43, 0xff} // green
-	ColorSilenceWin = color.RGBA{0xfb, 0xdc, 0xdc, 0xff} // pale red
-	ColorWave       = color.RGBA{0x3b, 0x5b, 0x92, 0xff} // slate blue
-	ColorDigit      = color.RGBA{0x12, 0x4f, 0xe0, 0xff} // blue
-	ColorTimer      = color.RGBA{0x60, 0x60, 0x60, 0xff} // grey
-	ColorCompletion = color.RGBA{0xd0, 0x10, 0x10, 0xff} // red
-)
+// The picture's colours: functions returning values, so no caller can
+// change them for another.
+
+// ColorPrompt is the outbound prompt's band (lavender).
+func ColorPrompt() color.RGBA { return color.RGBA{0xd9, 0xcf, 0xf5, 0xff} }
+
+// ColorBeep is the beep's band (orange).
+func ColorBeep() color.RGBA { return color.RGBA{0xff, 0xc8, 0x7a, 0xff} }
+
+// ColorListen is the listening (recording) phase's band (pale green).
+func ColorListen() color.RGBA { return color.RGBA{0xe8, 0xf6, 0xe8, 0xff} }
+
+// ColorSpeech marks confirmed speech (green).
+func ColorSpeech() color.RGBA { return color.RGBA{0x2e, 0xa0, 0x43, 0xff} }
+
+// ColorSilenceWin is a max-silence window, from E to E + T_m (pale red).
+func ColorSilenceWin() color.RGBA { return color.RGBA{0xfb, 0xdc, 0xdc, 0xff} }
+
+// ColorWave is the caller's waveform (slate blue).
+func ColorWave() color.RGBA { return color.RGBA{0x3b, 0x5b, 0x92, 0xff} }
+
+// ColorDigit marks a DTMF digit (blue).
+func ColorDigit() color.RGBA { return color.RGBA{0x12, 0x4f, 0xe0, 0xff} }
+
+// ColorTimer is a timer's dashed line (grey).
+func ColorTimer() color.RGBA { return color.RGBA{0x60, 0x60, 0x60, 0xff} }
+
+// ColorCompletion is the completion line (red).
+func ColorCompletion() color.RGBA { return color.RGBA{0xd0, 0x10, 0x10, 0xff} }
 
 // WritePNG draws the timeline picture of an ended operation: the caller's
 // waveform with the phases, speech, digits, timers and the completion
@@ -63,20 +80,20 @@ func Render(w io.Writer, sc Scene, caller, outbound []int16) error {
 	for _, s := range sc.Spans {
 		switch s.Kind {
 		case "listen":
-			band(topPlot, s.From, s.To, -1.25, 1.25, ColorListen)
+			band(topPlot, s.From, s.To, -1.25, 1.25, ColorListen())
 		case "maxSilenceWindow":
-			band(topPlot, s.From, s.To, -1.25, 1.25, ColorSilenceWin)
+			band(topPlot, s.From, s.To, -1.25, 1.25, ColorSilenceWin())
 		case "prompt":
-			band(bottom, s.From, s.To, -1.1, 1.1, ColorPrompt)
+			band(bottom, s.From, s.To, -1.1, 1.1, ColorPrompt())
 		case "beep":
-			band(bottom, s.From, s.To, -1.1, 1.1, ColorBeep)
+			band(bottom, s.From, s.To, -1.1, 1.1, ColorBeep())
 		}
 	}
 	wave(topPlot, caller, sc.Rate, sc.From, sc.To, 1)
 	wave(bottom, outbound, sc.Rate, sc.From, sc.To, 1)
 	for _, s := range sc.Spans {
 		if s.Kind == "speech" {
-			band(topPlot, s.From, s.To, -1.22, -1.08, ColorSpeech)
+			band(topPlot, s.From, s.To, -1.22, -1.08, ColorSpeech())
 		}
 	}
 	var top, bot labelSet
@@ -84,13 +101,13 @@ func Render(w io.Writer, sc Scene, caller, outbound []int16) error {
 	for _, m := range sc.Marks {
 		switch m.Kind {
 		case "digit":
-			vline(topPlot, m.At, -1.05, 1.05, ColorDigit, 2, false)
+			vline(topPlot, m.At, -1.05, 1.05, ColorDigit(), 2, false)
 			top.add(m.At, 0.97, m.Label, m.At > right)
 		case "initialSilence", "maxRecordDuration":
-			vline(topPlot, m.At, -1.25, 1.25, ColorTimer, 1.5, true)
+			vline(topPlot, m.At, -1.25, 1.25, ColorTimer(), 1.5, true)
 			top.add(m.At, -1.0, m.Label, m.At > right)
 		case "completion":
-			vline(topPlot, m.At, -1.25, 1.25, ColorCompletion, 3, false)
+			vline(topPlot, m.At, -1.25, 1.25, ColorCompletion(), 3, false)
 			top.add(m.At, 1.13, m.Label, m.At > right)
 		}
 	}
@@ -188,9 +205,9 @@ func wave(p *plot.Plot, pcm []int16, rate int, from, to float64, scale float64) 
 	if err != nil {
 		return
 	}
-	poly.Color = ColorWave
+	poly.Color = ColorWave()
 	poly.LineStyle.Width = vg.Points(0.5)
-	poly.LineStyle.Color = ColorWave
+	poly.LineStyle.Color = ColorWave()
 	p.Add(poly)
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recsim/recsim/dtmf/keypad"
 	"github.com/recsim/recsim/media"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -53,8 +54,8 @@ func conformanceCases(rate int) []confCase {
 		}
 		return ""
 	}
-	for i := 0; i < len(Keypad); i++ {
-		dg := Keypad[i]
+	for i := 0; i < len(keypad.Digits); i++ {
+		dg := keypad.Digits[i]
 		// Frequency deviation: each row and column, one tone or both, in
 		// the same or opposite directions.
 		for _, off := range []float64{-5, -3.5, -1.5, 1.5, 3.5, 5} {

@@ -41,8 +41,8 @@ func framed(t testing.TB, rate int, pcm []int16) []Event {
 	return d.Flush(ev)
 }
 
-// TestTalkOff: no digit on any speech or music fixture (SPEC §7), at the
-// clips' own level and 20 dB down.
+// TestTalkOff: no digit on any speech or music fixture
+// (docs/detectors.md#dtmf), at the clips' own level and 20 dB down.
 func TestTalkOff(t *testing.T) {
 	for _, rate := range []int{8000, 16000} {
 		speech, music := clips(t, rate)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/recsim/recsim/media"
@@ -46,6 +47,30 @@ func TestDetectorsFromOneBankShareItAndNothingElse(t *testing.T) {
 			assert.Equal(t, "09B", digitsOf(evB))
 			assert.True(t, reflect.DeepEqual(before, *bank), "running detectors leaves the bank as NewBank built it")
 		})
+	}
+}
+
+func TestDetectorsOfOneBankRunInParallel(t *testing.T) {
+	// Under -race this also checks that detectors only read their bank.
+	bank, err := NewBank(DefaultConfig(8000))
+	require.NoError(t, err)
+	scenes := [][]int16{digitScene(t, 8000, 41), digitScene(t, 8000, 42), digitScene(t, 8000, 43), digitScene(t, 8000, 44)}
+	got := make([][]Event, len(scenes))
+	var wg sync.WaitGroup
+	for i, pcm := range scenes {
+		wg.Go(func() {
+			d := bank.New()
+			var ev []Event
+			for j := 0; j < len(pcm); j += 160 {
+				ev = d.Process(ev, pcm[j:min(j+160, len(pcm))])
+			}
+			got[i] = d.Flush(ev)
+		})
+	}
+	wg.Wait()
+	for i, pcm := range scenes {
+		assert.Equal(t, run(t, 8000, pcm), got[i], "scene %d: the same events as a detector of its own", i)
+		assert.Equal(t, "11#D7", digitsOf(got[i]), "scene %d", i)
 	}
 }
 

@@ -1,9 +1,11 @@
 package dtmf
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/recsim/recsim/dtmf/keypad"
 	"github.com/recsim/recsim/media"
 	"github.com/stretchr/testify/require"
 )
@@ -16,7 +18,7 @@ func speechWithDigits(b testing.TB, rate int) ([]int16, string) {
 	var parts [][]int16
 	var want []byte
 	for _, c := range speech {
-		dg := []byte{Keypad[rng.IntN(16)], Keypad[rng.IntN(16)]}
+		dg := []byte{keypad.Digits[rng.IntN(16)], keypad.Digits[rng.IntN(16)]}
 		want = append(want, dg...)
 		parts = append(parts, c.PCM, media.Silence(ms(rate, 150)), stopTones(b, rng, rate, string(dg)))
 	}
@@ -53,17 +55,49 @@ func BenchmarkDetector(b *testing.B) { benchmarkDetector(b, 8000) }
 // BenchmarkDetector16k is the same scene at 16 kHz.
 func BenchmarkDetector16k(b *testing.B) { benchmarkDetector(b, 16000) }
 
-// BenchmarkBank is the resonator bank alone, the floor under the detector.
-func BenchmarkBank(b *testing.B) {
+// BenchmarkResonators is the resonator bank alone, the floor under the
+// detector.
+func BenchmarkResonators(b *testing.B) {
 	pcm, _ := speechWithDigits(b, 8000)
 	d, err := New(DefaultConfig(8000))
 	require.NoError(b, err)
 	b.SetBytes(int64(2 * len(pcm)))
 	for b.Loop() {
 		for i := 0; i < len(pcm); i += 40 {
-			d.bank.run(pcm[i:min(i+40, len(pcm))])
-			d.bank.clear()
+			d.bank.gz.run(&d.lanes, pcm[i:min(i+40, len(pcm))])
+			d.lanes.clear()
 		}
 	}
 	b.ReportMetric(b.Elapsed().Seconds()*1e9/(float64(b.N)*float64(len(pcm))), "ns/sample")
+}
+
+// sinkDetector keeps BenchmarkNewDetector's detectors on the heap, as a
+// caller's are (a Detector that does not escape may live on the stack).
+var sinkDetector *Detector
+
+// BenchmarkNewDetector compares making a Detector with New (which builds
+// its Bank: resonators, phase tables and the sixteen unmixing matrices)
+// and with Bank.New from a Bank built once.
+func BenchmarkNewDetector(b *testing.B) {
+	for _, rate := range []int{8000, 16000} {
+		cfg := DefaultConfig(rate)
+		b.Run(fmt.Sprintf("New(cfg) at %d Hz", rate), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				d, err := New(cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sinkDetector = d
+			}
+		})
+		b.Run(fmt.Sprintf("bank.New() at %d Hz", rate), func(b *testing.B) {
+			bank, err := NewBank(cfg)
+			require.NoError(b, err)
+			b.ReportAllocs()
+			for b.Loop() {
+				sinkDetector = bank.New()
+			}
+		})
+	}
 }

@@ -6,22 +6,22 @@ import (
 	"math"
 )
 
-// Supported sample rates (SPEC §1).
+// Supported sample rates (docs/audio.md).
 const (
 	MinRate = 8000
 	MaxRate = 48000
 )
 
 // Limits on the analysis structure, fixed so that a Detector needs no
-// allocation after New (its block history is an array).
+// allocation once made (its block history is an array).
 const (
 	maxWindow  = 12 // blocks per analysis window (60 ms at 5 ms blocks)
 	maxGap     = 12 // blocks of absence that end a digit
 	ringBlocks = 32 // block history (160 ms at 5 ms blocks): windows, and the walks that place onsets and releases; a power of two
 )
 
-// ErrConfig matches (errors.Is) every error New returns for an invalid
-// Config; those errors are *ConfigError.
+// ErrConfig matches (errors.Is) every error New and NewBank return for an
+// invalid Config; those errors are *ConfigError.
 var ErrConfig = errors.New("dtmf: invalid Config")
 
 // ConfigError reports an invalid Config field, its value and what it must
@@ -66,49 +66,53 @@ type Config struct {
 	Window int
 
 	// MinDuration is the shortest accepted tone, in samples: a digit is
-	// accepted (KeyDown) at the first block where a window is valid and
-	// the tone, from its estimated onset to where it ends in that block,
-	// has lasted this long. Default 31.5 ms: SPEC §7 accepts 40 ms and
-	// rejects 23 ms; the middle leaves 8.5 ms each way, far more than the
-	// error of the onset and end estimates (measured ≤ 1.4 ms), and a 40 ms
-	// tone with 5 ms ramps (35 ms at half amplitude or more) still passes.
-	// The KeyDown then comes 32–40 ms after the onset (≤ 60 ms, SPEC §7).
-	// Window−2 to Window+2 blocks: durations a valid window can stand for.
+	// accepted (KeyDown) at the first block where a window is valid and the
+	// tone, from its estimated onset to where it ends in that block, has
+	// lasted this long. Default 31.5 ms: the DTMF requirements
+	// (docs/detectors.md#dtmf) accept 40 ms and reject 23 ms; the middle
+	// leaves 8.5 ms each way, far more than the error of the onset and end
+	// estimates (measured ≤ 1.4 ms), and a 40 ms tone with 5 ms ramps (35 ms
+	// at half amplitude or more) still passes. The KeyDown then comes 32–40 ms
+	// after the onset (≤ 60 ms, docs/detectors.md#dtmf). Window−2 to
+	// Window+2 blocks: durations a valid window can stand for.
 	MinDuration int
 
 	// Gap is the number of consecutive blocks without the tone pair after
-	// which a held digit is released. Default 5 (25 ms): SPEC §7 says a
-	// 10 ms dropout must not split a digit and a 40 ms pause must. With the
-	// smoothing of the holding tests (see present) the split falls at a
-	// gap of about 22 ms: measured, gaps of up to 18 ms are always bridged
-	// and gaps of 28 ms or more always split, at every alignment, whether
-	// the tone resumes in phase (a dropout) or with a new phase (a fresh
-	// burst) — 8 ms and 12 ms from SPEC's two figures.
+	// which a held digit is released. Default 5 (25 ms): a 10 ms dropout must
+	// not split a digit and a 40 ms pause must (docs/detectors.md#dtmf). With
+	// the smoothing of the holding tests (see present) the split falls at a
+	// gap of about 22 ms: measured, gaps of up to 18 ms are always bridged and
+	// gaps of 28 ms or more always split, at every alignment, whether the tone
+	// resumes in phase (a dropout) or with a new phase (a fresh burst) — 8 ms
+	// and 12 ms from those two figures.
 	Gap int
 
 	// MinLevel is the level, in dBFS (peak of the sine, as media uses it),
-	// that the stronger of the two tones must reach. Default −48: SPEC §7
-	// accepts −40 dBFS per tone and rejects −55; −48 leaves 8 dB of margin
-	// below −40 and 7 dB above −55 (3 dB above the −51 dBFS high tone of a
-	// −55 dBFS pair with +4 dB twist). With −8 dB twist the weaker tone of
-	// a −40 dBFS pair sits at −48 and is still accepted because only the
-	// stronger tone is held to the floor; the twist limits bound the other.
+	// that the stronger of the two tones must reach. Default −48: the DTMF
+	// requirements (docs/detectors.md#dtmf) accept −40 dBFS per tone and
+	// reject −55; −48 leaves 8 dB of margin below −40 and 7 dB above −55 (3 dB
+	// above the −51 dBFS high tone of a −55 dBFS pair with +4 dB twist). With
+	// −8 dB twist the weaker tone of a −40 dBFS pair sits at −48 and is still
+	// accepted because only the stronger tone is held to the floor; the twist
+	// limits bound the other.
 	MinLevel float64
 
 	// MaxTwist is the largest accepted high-group minus low-group level,
-	// in dB ("reverse twist" in Q.24's AT&T column, 4 dB). Default +6: SPEC
-	// §7 accepts +4 and the conformance suite rejects +8; 6 is the middle.
+	// in dB ("reverse twist" in Q.24's AT&T column, 4 dB). Default +6: +4
+	// is accepted (docs/detectors.md#dtmf) and the conformance suite
+	// rejects +8; 6 is the middle.
 	MaxTwist float64
 
-	// MinTwist is the smallest accepted high-minus-low level in dB (Q.24
-	// AT&T "normal twist" 8 dB, i.e. −8). Default −10: SPEC §7 accepts −8,
-	// the suite rejects −12; −10 is the middle. Twist is measured to within
-	// 0.6 dB (TestMargins), clipped −3 dBFS pairs included.
+	// MinTwist is the smallest accepted high-minus-low level in dB (Q.24 AT&T
+	// "normal twist" 8 dB, i.e. −8). Default −10: −8 is accepted
+	// (docs/detectors.md#dtmf), the suite rejects −12; −10 is the middle.
+	// Twist is measured to within 0.6 dB (TestMargins), clipped −3 dBFS pairs
+	// included.
 	MinTwist float64
 
-	// MaxDeviation is the largest accepted frequency deviation of either
-	// tone, as a fraction of its nominal frequency. Default 0.025: Q.24
-	// (AT&T) and SPEC §7 accept ±1.5 % and reject ±3.5 %; 2.5 % is the
+	// MaxDeviation is the largest accepted frequency deviation of either tone,
+	// as a fraction of its nominal frequency. Default 0.025: Q.24 (AT&T) and
+	// docs/detectors.md#dtmf accept ±1.5 % and reject ±3.5 %; 2.5 % is the
 	// middle, a margin of 1 % (7 Hz at 697 Hz, 16 Hz at 1633 Hz) each way
 	// against an estimation error measured at most 0.13 % (TestMargins).
 	MaxDeviation float64
@@ -139,19 +143,19 @@ type Config struct {
 	MinFill float64
 
 	// Harmonic is the half-width, as a fraction, of the bands around the
-	// column/row frequency ratios 2/1 and 3/2 in which a pair is rejected:
-	// two partials of one harmonic sound (a note and its octave, or its
-	// 2nd and 3rd harmonics) stand in exactly these ratios, DTMF pairs
-	// never do. Without it a plucked G#5 (830.6 Hz) and its octave, on an
-	// instrument tuned 4 cents sharp, pass every other test as 'C'
-	// (852 Hz −2.3 %, 1633 Hz +2.0 %; the piano fixture pitched up 6 % does
-	// exactly that); the octave of 682 Hz and of 754 Hz balance at 2.1 % on
-	// '2' and '6'. Default 0.005: the pairs SPEC §7 must accept (±1.5 %
+	// column/row frequency ratios 2/1 and 3/2 in which a pair is rejected: two
+	// partials of one harmonic sound (a note and its octave, or its 2nd and
+	// 3rd harmonics) stand in exactly these ratios, DTMF pairs never do.
+	// Without it a plucked G#5 (830.6 Hz) and its octave, on an instrument
+	// tuned 4 cents sharp, pass every other test as 'C' (852 Hz −2.3 %,
+	// 1633 Hz +2.0 %; the piano fixture pitched up 6 % does exactly that); the
+	// octave of 682 Hz and of 754 Hz balance at 2.1 % on '2' and '6'. Default
+	// 0.005: the pairs that must be accepted (docs/detectors.md#dtmf: ±1.5 %
 	// each way) keep ratios at least 1.15 % from 2/1 and 1.5 % from 3/2
 	// (nominal ratios 1.917, 1.918, 1.568, 1.570), and the two tones'
-	// estimation errors (each ≤ 0.13 %, measured) move a ratio by ≤ 0.26 %,
-	// so true pairs stay clear; harmonic pairs in the talk-off material
-	// measure within 0.15 % of their ratio. 0 disables the guard.
+	// estimation errors (each ≤ 0.13 %, measured) move a ratio by ≤ 0.26 %, so
+	// true pairs stay clear; harmonic pairs in the talk-off material measure
+	// within 0.15 % of their ratio. 0 disables the guard.
 	Harmonic float64
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recsim/recsim/dtmf/keypad"
 	"github.com/recsim/recsim/media"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,15 +27,16 @@ type confCase struct {
 	timed    bool // onset, release and latency are measured against the scene
 }
 
-// Conformance limits asserted on every timed case (SPEC §7 and the brief).
+// Conformance limits asserted on every timed case (docs/detectors.md#dtmf).
 const (
-	maxLatencyMs = 60 // KeyDown decided within 60 ms of the true onset (SPEC §7)
+	maxLatencyMs = 60 // KeyDown decided within 60 ms of the true onset (docs/detectors.md#dtmf)
 	maxEdgeMs    = 5  // onset and release estimates within 5 ms (aim stated in the brief)
 )
 
-// conformanceCases builds the SPEC §7 battery for one rate. Every case has
-// a random lead-in (so every alignment to the 5 ms analysis blocks occurs)
-// and random tone phases; rng makes the battery reproducible.
+// conformanceCases builds the battery of docs/detectors.md#dtmf for one
+// rate. Every case has a random lead-in (so every alignment to the 5 ms
+// analysis blocks occurs) and random tone phases; rng makes the battery
+// reproducible.
 func conformanceCases(rate int) []confCase {
 	var cs []confCase
 	add := func(c confCase) {
@@ -53,8 +55,8 @@ func conformanceCases(rate int) []confCase {
 		}
 		return ""
 	}
-	for i := 0; i < len(Keypad); i++ {
-		dg := Keypad[i]
+	for i := 0; i < len(keypad.Digits); i++ {
+		dg := keypad.Digits[i]
 		// Frequency deviation: each row and column, one tone or both, in
 		// the same or opposite directions.
 		for _, off := range []float64{-5, -3.5, -1.5, 1.5, 3.5, 5} {
@@ -104,8 +106,9 @@ func conformanceCases(rate int) []confCase {
 			add(confCase{category: "ramped tones", name: fmt.Sprintf("%c %v ms with %v ms ramps", dg, r.dur, r.ramp),
 				tones: []toneSpec{{digit: dg, dur: r.dur, level: -10, ramp: r.ramp, pauseAft: 60}}, want: want(r.dur >= 40, dg), timed: r.dur >= 40})
 		}
-		// A constant offset (not in SPEC §7; recordings from sound cards
-		// carry one): up to 3 % of full scale under a −40 dBFS pair.
+		// A constant offset (not in docs/detectors.md#dtmf; recordings from
+		// sound cards carry one): up to 3 % of full scale under a −40 dBFS
+		// pair.
 		for _, dc := range []int16{-1000, 300, 1000} {
 			add(confCase{category: "DC offset", name: fmt.Sprintf("%c at −40 dBFS with DC %+d", dg, dc),
 				tones: one(dg, 60, -40, 0, 0, 0), dc: dc, want: string(dg), timed: true})
@@ -131,8 +134,9 @@ func conformanceCases(rate int) []confCase {
 		add(confCase{category: "pause separation", name: s + " 40/40 ms", tones: ts, want: s, timed: true})
 		add(confCase{category: "pause separation", name: s + " 40/40 ms in noise at 15 dB SNR", tones: ts, noise: -35, want: s, timed: true})
 	}
-	// Back-to-back digits with no pause (not required by SPEC §7, which
-	// separates digits by 40 ms, but a generator may concatenate them):
+	// Back-to-back digits with no pause (not required by
+	// docs/detectors.md#dtmf, which separates digits by 40 ms, but a
+	// generator may concatenate them):
 	// changes of row only, column only, both, and a repeated digit, which
 	// must stay one digit.
 	for _, s := range []string{"14", "41", "12", "21", "1D", "D1", "58*#", "0852", "7777"} {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recsim/recsim/dtmf/keypad"
 	"github.com/recsim/recsim/media"
 	"github.com/recsim/recsim/media/mediatest"
 	"github.com/stretchr/testify/assert"
@@ -154,8 +155,8 @@ func TestFlushReleasesAHeldDigitAndResets(t *testing.T) {
 func TestOtherRates(t *testing.T) {
 	for _, rate := range []int{11025, 22050, 32000, 44100, 48000} {
 		rng := rand.New(rand.NewPCG(uint64(rate), 7))
-		for i := 0; i < len(Keypad); i++ {
-			dg := Keypad[i]
+		for i := 0; i < len(keypad.Digits); i++ {
+			dg := keypad.Digits[i]
 			for _, c := range []struct {
 				name string
 				ts   toneSpec
@@ -193,22 +194,25 @@ func TestEventKindString(t *testing.T) {
 
 func TestNewStartsEveryDetectorFromTheSameFreshState(t *testing.T) {
 	cfg := DefaultConfig(8000)
-	first, err := New(cfg)
+	bank, err := NewBank(cfg)
 	require.NoError(t, err)
+	first := bank.New()
 	pcm, err := media.DTMF(8000, 800, media.DTMFSpec{Digit: '5', Level: -10})
 	require.NoError(t, err)
 	ev := first.Process(nil, media.Concat(pcm, media.Silence(800)))
 	require.Equal(t, "5", digitsOf(ev))
 
-	fresh, err := build(cfg)
+	fresh, err := newBank(cfg, detectAVX2())
 	require.NoError(t, err)
 	for range 2 {
-		d, err := New(cfg) // from the template: untouched by first's work
-		require.NoError(t, err)
-		require.True(t, reflect.DeepEqual(*d, *fresh), "New gives what building from the Config gives")
+		d := bank.New() // from the shared bank: untouched by first's work
+		require.True(t, reflect.DeepEqual(*d, *fresh.New()), "Bank.New gives what building from the Config gives")
 		assert.Equal(t, ev, d.Process(nil, media.Concat(pcm, media.Silence(800))))
 	}
+	d, err := New(cfg)
+	require.NoError(t, err)
+	require.True(t, reflect.DeepEqual(*d, *fresh.New()), "New gives what building from the Config gives")
 	other, err := New(DefaultConfig(16000))
 	require.NoError(t, err)
-	assert.Equal(t, 16000, other.Rate(), "templates are per Config")
+	assert.Equal(t, 16000, other.Rate(), "each Config gets its own bank")
 }

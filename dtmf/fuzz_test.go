@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/recsim/recsim/dtmf/keypad"
 	"github.com/stretchr/testify/require"
 )
 
@@ -43,7 +44,7 @@ func FuzzDetector(f *testing.F) {
 		for _, e := range ev {
 			require.LessOrEqual(t, e.At, int64(len(pcm)))
 			require.GreaterOrEqual(t, e.Onset, int64(0))
-			require.Contains(t, Keypad, string(e.Digit))
+			require.Contains(t, keypad.Digits, string(e.Digit))
 		}
 	})
 }

@@ -5,7 +5,7 @@ import (
 	"unsafe"
 )
 
-// bank runs eight Goertzel resonators side by side,
+// goertzel runs eight Goertzel resonators side by side,
 //
 //	s[n] = x[n] + c·s[n−1] − s[n−2],  c = 2·cos ω,
 //
@@ -44,15 +44,24 @@ import (
 // lane alone (run) takes 2.3–2.6 ns per sample and runGo 5.5–6.3. The
 // pure-Go bank this replaced, rows in float64 and columns in int64 fixed
 // point (to spare registers), took 4.1–4.4 ns per sample.
-type bank struct {
-	c      [8]float64      // 2·cos ω: rows 0–3, columns 4–7
-	m      int             // block length
-	group  int             // the most blocks blocks takes at once
-	plans  [maxGroup]plan  // blocks' schedules for 1 to group blocks
-	single plan            // run's schedule: lane 0 alone
-	groups [maxGroup]state // Process's blocks from blocks
+//
+// A goertzel is read-only once built (it is part of a Bank and shared by
+// its detectors); what changes while a detector runs is in its lanes.
+type goertzel struct {
+	c     [8]float64     // 2·cos ω: rows 0–3, columns 4–7
+	m     int            // block length
+	group int            // the most blocks blocks takes at once
+	plans [maxGroup]plan // blocks' schedules for 1 to group blocks
+	simd  bool           // use the AVX2 kernel (detectAVX2; tests clear it to compare with runGo)
+}
+
+// lanes is one detector's part of the resonator bank: the block in
+// progress and the kernel's per-call inputs and outputs. Its zero value is
+// ready for use.
+type lanes struct {
 	cur    state           // the block in progress (run)
-	simd   bool            // use the AVX2 kernel: hasAVX2 (tests clear it to compare with runGo)
+	single plan            // run's schedule: lane 0 alone, set on every call
+	groups [maxGroup]state // Process's blocks from blocks
 }
 
 // state is one block's progress through the bank: every resonator's
@@ -69,12 +78,11 @@ type state struct {
 // steps (newPlan).
 const maxGroup = 6
 
-// newBank returns a bank for the row frequencies wr and column frequencies
-// wc (radians per sample) and blocks of m samples. It returns the column
-// frequencies the resonators really tune to: wc itself, every coefficient
-// being a float64.
-func newBank(wr, wc [4]float64, m int) (bank, [4]float64) {
-	g := bank{m: m, group: min(maxGroup, maxSamples/m), simd: hasAVX2}
+// newGoertzel returns the resonators for the row frequencies wr and column
+// frequencies wc (radians per sample) and blocks of m samples; simd says
+// whether to run the AVX2 kernel (only where detectAVX2 is true).
+func newGoertzel(wr, wc [4]float64, m int, simd bool) goertzel {
+	g := goertzel{m: m, group: min(maxGroup, maxSamples/m), simd: simd}
 	for i := range 4 {
 		g.c[i] = 2 * math.Cos(wr[i])
 		g.c[4+i] = 2 * math.Cos(wc[i])
@@ -82,14 +90,13 @@ func newBank(wr, wc [4]float64, m int) (bank, [4]float64) {
 	for nb := 1; nb <= g.group; nb++ {
 		g.plans[nb-1] = newPlan(nb, m)
 	}
-	g.single = plan{n: 1, s: [maxStretches]stretch{{st: [3]int{0, -1, -1}}}}
-	return g, wc
+	return g
 }
 
 // run feeds pcm through the eight resonators, continuing the block in
-// progress, and returns Σ x² and Σ x over pcm.
-func (g *bank) run(pcm []int16) (energy, sum int64) {
-	st := &g.cur
+// progress in w, and returns Σ x² and Σ x over pcm.
+func (g *goertzel) run(w *lanes, pcm []int16) (energy, sum int64) {
+	st := &w.cur
 	st.e, st.sum = 0, 0
 	if !g.simd {
 		runGo(&g.c, st, pcm)
@@ -99,8 +106,9 @@ func (g *bank) run(pcm []int16) (energy, sum int64) {
 	// they cost nothing).
 	for len(pcm) > 0 {
 		n := min(len(pcm), maxSamples)
-		g.single.samples, g.single.s[0].n = n, n
-		planAVX2(&g.c, st, &pcm[0], &g.single)
+		w.single.n, w.single.samples = 1, n
+		w.single.s[0] = stretch{n: n, st: [3]int{0, -1, -1}}
+		planAVX2(&g.c, st, &pcm[0], &w.single)
 		pcm = pcm[n:]
 	}
 	return st.e, st.sum
@@ -109,7 +117,7 @@ func (g *bank) run(pcm []int16) (energy, sum int64) {
 // blocks runs the len(out) ≤ g.group consecutive blocks of g.m samples
 // at the start of pcm, each from cleared states, and leaves each block's
 // final state in out.
-func (g *bank) blocks(pcm []int16, out []state) {
+func (g *goertzel) blocks(pcm []int16, out []state) {
 	m := g.m
 	if !g.simd {
 		clear(out)
@@ -281,21 +289,21 @@ func runGo(c *[8]float64, st *state, pcm []int16) {
 
 // states returns resonator i's s[n−1] and s[n−2] in the block in progress
 // (resonators 0–3 are the rows, 4–7 the columns).
-func (g *bank) states(i int) (s1, s2 float64) { return g.cur.a[i], g.cur.b[i] }
+func (w *lanes) states(i int) (s1, s2 float64) { return w.cur.a[i], w.cur.b[i] }
 
 // coef returns resonator i's 2·cos ω.
-func (g *bank) coef(i int) float64 { return g.c[i] }
+func (g *goertzel) coef(i int) float64 { return g.c[i] }
 
 // store writes every resonator's s[n−1], s[n−2] and |Z|² in st into s1,
 // s2 and pow.
-func (g *bank) store(st *state, s1, s2, pow *[nTones]float64) {
+func store(st *state, s1, s2, pow *[nTones]float64) {
 	*s1 = st.a
 	*s2 = st.b
 	*pow = st.pow
 }
 
 // clear zeroes the block in progress.
-func (g *bank) clear() { g.cur = state{} }
+func (w *lanes) clear() { w.cur = state{} }
 
 // resonator holds the per-frequency constants that turn a block's final
 // states into its complex spectrum.

@@ -1,9 +1,5 @@
 package dtmf
 
-// hasAVX2 says whether the CPU and the OS support AVX2 (YMM state enabled
-// by the OS). Set once at start-up, read-only after.
-var hasAVX2 = detectAVX2()
-
 // planAVX2 follows plan p (see plan and newPlan): three lanes side by
 // side run the eight resonators with coefficients c, each over a state in
 // out and samples of pcm, which holds at least p.samples of them. See
@@ -18,9 +14,12 @@ func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
 // xgetbv returns the low half of XCR0, the state components the OS saves.
 func xgetbv() (eax uint32)
 
-// detectAVX2 checks AVX2 as the Intel SDM prescribes (CPUID.1:ECX OSXSAVE
-// and AVX, XCR0 saving XMM and YMM state, CPUID.7.0:EBX AVX2), which is
-// what golang.org/x/sys/cpu does; dtmf imports only the standard library.
+// detectAVX2 reports whether the CPU and the OS support AVX2 (YMM state
+// enabled by the OS). NewBank asks once per Bank (a few CPUID
+// instructions) and keeps the answer. It checks as the Intel SDM
+// prescribes (CPUID.1:ECX OSXSAVE and AVX, XCR0 saving XMM and YMM state,
+// CPUID.7.0:EBX AVX2), which is what golang.org/x/sys/cpu does; dtmf
+// imports only the standard library.
 func detectAVX2() bool {
 	if maxLeaf, _, _, _ := cpuid(0, 0); maxLeaf < 7 {
 		return false

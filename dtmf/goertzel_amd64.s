@@ -1,6 +1,6 @@
 #include "textflag.h"
 
-// The AVX2 resonator bank: see bank in goertzel.go for the design, runGo
+// The AVX2 resonator bank: see goertzel in goertzel.go for the design, runGo
 // for the arithmetic this reproduces bit for bit and plan for the schedule
 // it follows.
 //

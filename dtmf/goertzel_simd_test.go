@@ -49,17 +49,17 @@ func randomPCM(rng *rand.Rand, n int) []int16 {
 // three lanes of any length from any state, run in any chunks, and blocks
 // for every group size and many block lengths.
 func TestKernelMatchesGo(t *testing.T) {
-	if !hasAVX2 {
+	if !detectAVX2() {
 		t.Skip("no AVX2 kernel on this machine: runGo is all there is")
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
 	wr, wc := [4]float64{0.55, 0.6, 0.67, 0.74}, [4]float64{0.95, 1.05, 1.16, 1.28}
-	g, _ := newBank(wr, wc, 480)
+	g := newGoertzel(wr, wc, 480, true)
 	// Bins beyond π/2 too (negative coefficients).
-	h, _ := newBank([4]float64{0.1, 1.7, 2.9, 3.1}, [4]float64{0.01, 2.2, 1.5708, 3.14159}, 480)
+	h := newGoertzel([4]float64{0.1, 1.7, 2.9, 3.1}, [4]float64{0.01, 2.2, 1.5708, 3.14159}, 480, true)
 
 	t.Run("three lanes from random states over 0 to 100 samples give runGo's states", func(t *testing.T) {
-		for _, b := range []*bank{&g, &h} {
+		for _, b := range []*goertzel{&g, &h} {
 			for n := range 101 {
 				var lanes, want [3]state
 				x := make([]int16, 3*n+1) // +1: a valid pointer when n = 0
@@ -87,18 +87,18 @@ func TestKernelMatchesGo(t *testing.T) {
 			}
 			var want state
 			runGo(&g.c, &want, x)
-			g.clear()
+			var w lanes
 			var e, sum int64
 			for i := 0; i < len(x); {
 				n := min(1+rng.IntN(60), len(x)-i)
 				if len(x) > maxSamples {
 					n = len(x)
 				}
-				de, ds := g.run(x[i : i+n])
+				de, ds := g.run(&w, x[i:i+n])
 				e, sum = e+de, sum+ds
 				i += n
 			}
-			got := g.cur
+			got := w.cur
 			got.e, got.sum = e, sum
 			requireSameState(t, &want, &got, "%d samples", len(x))
 		}
@@ -106,7 +106,7 @@ func TestKernelMatchesGo(t *testing.T) {
 
 	t.Run("blocks gives runGo's states for 1 to 6 blocks (up to maxSamples) of 2 to 480 samples", func(t *testing.T) {
 		for _, m := range []int{2, 3, 5, 16, 40, 41, 55, 80, 110, 160, 221, 240, 479, 480} {
-			g, _ := newBank(wr, wc, m)
+			g := newGoertzel(wr, wc, m, true)
 			require.Equal(t, min(maxGroup, maxSamples/m), g.group)
 			for nb := 1; nb <= g.group; nb++ {
 				x := randomPCM(rng, nb*m+rng.IntN(m))
@@ -129,7 +129,7 @@ func TestKernelMatchesGo(t *testing.T) {
 // runGo over DTMF scenes and random audio in many chunkings: the stored
 // blocks must be bit-identical and the events identical.
 func TestDetectorMatchesGoPath(t *testing.T) {
-	if !hasAVX2 {
+	if !detectAVX2() {
 		t.Skip("no AVX2 kernel on this machine: runGo is all there is")
 	}
 	for _, rate := range []int{8000, 16000, 11025, 48000} {
@@ -143,14 +143,15 @@ func TestDetectorMatchesGoPath(t *testing.T) {
 				t.Run(fmt.Sprintf("%s at %d Hz in chunks of %d (0: random)", name, rate, chunk), func(t *testing.T) {
 					fast, err := New(DefaultConfig(rate))
 					require.NoError(t, err)
-					slow, err := New(DefaultConfig(rate))
+					require.True(t, fast.bank.gz.simd, "NewBank picks the kernel where the CPU has AVX2")
+					slowBank, err := newBank(DefaultConfig(rate), false)
 					require.NoError(t, err)
-					slow.bank.simd = false
+					slow := slowBank.New()
 					var ef, es []Event
 					for i := 0; i < len(pcm); {
 						n := chunk
 						if n == 0 {
-							n = 1 + rng.IntN(5*fast.m)
+							n = 1 + rng.IntN(5*fast.bank.m)
 						}
 						n = min(n, len(pcm)-i)
 						ef = fast.Process(ef, pcm[i:i+n])
@@ -159,8 +160,8 @@ func TestDetectorMatchesGoPath(t *testing.T) {
 						require.Equal(t, slow.nblk, fast.nblk)
 						require.True(t, sameRing(&slow.ring, &fast.ring), "the stored blocks differ after %d samples", i)
 						require.Equal(t, slow.fill, fast.fill)
-						if !sameState(&slow.bank.cur, &fast.bank.cur) {
-							requireSameState(t, &slow.bank.cur, &fast.bank.cur, "the block in progress after %d samples", i)
+						if !sameState(&slow.lanes.cur, &fast.lanes.cur) {
+							requireSameState(t, &slow.lanes.cur, &fast.lanes.cur, "the block in progress after %d samples", i)
 						}
 					}
 					assert.Equal(t, slow.Flush(es), fast.Flush(ef))

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/recsim/recsim/dtmf/keypad"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/dsp/fourier"
@@ -46,17 +47,18 @@ func TestGoertzelMatchesFFT(t *testing.T) {
 					wc[i-4] = w
 				}
 			}
-			g, wq := newBank(wr, wc, tc.n)
+			g := newGoertzel(wr, wc, tc.n, detectAVX2())
+			var w lanes
 			var res [nTones]resonator
 			for i := range 4 {
 				res[i] = newResonatorW(0, wr[i], tc.n)
-				res[4+i] = newResonatorW(0, wq[i], tc.n)
+				res[4+i] = newResonatorW(0, wc[i], tc.n)
 			}
 			for _, chunk := range []int{tc.n, 1, 7, 33} {
-				g.clear()
+				w.clear()
 				var e, sum int64
 				for i := 0; i < tc.n; i += chunk {
-					de, ds := g.run(x[i:min(i+chunk, tc.n)])
+					de, ds := g.run(&w, x[i:min(i+chunk, tc.n)])
 					e, sum = e+de, sum+ds
 				}
 				var want, wantSum int64
@@ -67,7 +69,7 @@ func TestGoertzelMatchesFFT(t *testing.T) {
 				require.Equal(t, want, e, "energy")
 				require.Equal(t, wantSum, sum, "sum")
 				for i, k := range tc.bins {
-					s1, s2 := g.states(i)
+					s1, s2 := w.states(i)
 					z := res[i].output(s1, s2)
 					ref := coeff[k]
 					scale := max(cmplx.Abs(ref), 1e-9*math.Sqrt(float64(want)))
@@ -89,8 +91,8 @@ func TestUnmixRecoversTwoTones(t *testing.T) {
 		m := rate / 200
 		for r := range 4 {
 			for c := range 4 {
-				t.Run(fmt.Sprintf("%c at %d Hz with random offsets, twist and phases", Keypad[4*r+c], rate), func(t *testing.T) {
-					res := [2]resonator{newResonator(rowHz[r], rate, m), newResonator(colHz[c], rate, m)}
+				t.Run(fmt.Sprintf("%c at %d Hz with random offsets, twist and phases", keypad.Digits[4*r+c], rate), func(t *testing.T) {
+					res := [2]resonator{newResonator(keypad.Rows()[r], rate, m), newResonator(keypad.Cols()[c], rate, m)}
 					dr := (rng.Float64()*6 - 3) / 100 * res[0].omega
 					dc := (rng.Float64()*6 - 3) / 100 * res[1].omega
 					a := cmplx.Rect(1000+rng.Float64()*9000, rng.Float64()*7)

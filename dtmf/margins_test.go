@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recsim/recsim/dtmf/keypad"
 	"github.com/recsim/recsim/media"
 )
 
@@ -157,7 +158,7 @@ func TestMargins(t *testing.T) {
 				for _, c := range speech {
 					p := append([]int16(nil), c.PCM...)
 					media.Gain(p, (-10+rel)-media.Level(p))
-					dg := Keypad[rng.IntN(16)]
+					dg := keypad.Digits[rng.IntN(16)]
 					media.Mix(p, stopTones(t, rng, rate, string(dg))[:ms(rate, 100)], rng.IntN(len(p)-ms(rate, 200)))
 					got := digitsOf(framed(t, rate, p))
 					n++

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/recsim/recsim/dtmf/keypad"
 	"github.com/recsim/recsim/fixtures"
 	"github.com/recsim/recsim/media"
 	"github.com/stretchr/testify/assert"
@@ -40,8 +41,8 @@ func framed(t testing.TB, rate int, pcm []int16) []Event {
 	return d.Flush(ev)
 }
 
-// TestTalkOff: no digit on any speech or music fixture (SPEC §7), at the
-// clips' own level and 20 dB down.
+// TestTalkOff: no digit on any speech or music fixture
+// (docs/detectors.md#dtmf), at the clips' own level and 20 dB down.
 func TestTalkOff(t *testing.T) {
 	for _, rate := range []int{8000, 16000} {
 		speech, music := clips(t, rate)
@@ -122,7 +123,7 @@ func TestSpeechWithDigits(t *testing.T) {
 		rng := rand.New(rand.NewPCG(uint64(rate), 11))
 		for i, c := range speech {
 			next := speech[(i+1)%len(speech)]
-			want := string([]byte{Keypad[rng.IntN(16)], Keypad[rng.IntN(16)]})
+			want := string([]byte{keypad.Digits[rng.IntN(16)], keypad.Digits[rng.IntN(16)]})
 			pause := media.Silence(ms(rate, 150) + rng.IntN(ms(rate, 10)))
 			tones := stopTones(t, rng, rate, want)
 			pcm := media.Concat(c.PCM, pause, tones, next.PCM)
@@ -143,7 +144,7 @@ func TestSpeechWithDigits(t *testing.T) {
 			// Keyed over the speech, the speech 12 dB below one tone.
 			over := append([]int16(nil), c.PCM...)
 			media.Gain(over, -10-12-media.Level(over))
-			dg := Keypad[rng.IntN(16)]
+			dg := keypad.Digits[rng.IntN(16)]
 			media.Mix(over, stopTones(t, rng, rate, string(dg))[:ms(rate, 100)], rng.IntN(len(over)-ms(rate, 100)))
 			ev = framed(t, rate, over)
 			t.Run(fmt.Sprintf("%c keyed over %s 12 dB louder than the speech at %d Hz is found", dg, c.Name, rate), func(t *testing.T) {

@@ -3,6 +3,7 @@ package engine
 import (
 	"sync"
 
+	"github.com/recsim/recsim/dtmf"
 	"github.com/recsim/recsim/media"
 )
 
@@ -10,8 +11,10 @@ import (
 const defaultCacheEntries = 16
 
 // Cache holds what operations can share instead of rebuilding it each
-// time: the beep's samples per rate and shape, and the recording buffers
-// of operations that have ended (Operation.Release). A server that runs
+// time: the DTMF detector's read-only tables per configuration (a
+// dtmf.Bank: resonators and unmixing matrices, about 30 µs to build), the
+// beep's samples per rate and shape, and the recording buffers of
+// operations that have ended (Operation.Release). A server that runs
 // thousands of operations keeps one Cache and puts it in every
 // operation's Options; an operation without one builds everything
 // itself. The caller owns the Cache; it is bounded (at most its capacity
@@ -20,19 +23,42 @@ const defaultCacheEntries = 16
 // use.
 type Cache struct {
 	mu    sync.Mutex
-	beeps lru[beepKey, []int16] // read-only samples
+	banks lru[dtmf.Config, *dtmf.Bank] // read-only, shared by their detectors
+	beeps lru[beepKey, []int16]        // read-only samples
 	recs  media.Pool
 }
 
-// NewCache returns a cache that keeps at most entries beep shapes
-// (entries ≤ 0: 16). A beep at 48 kHz that lasts the
-// longest a caller can ask for (docs/server.md) is under 1 MiB, so the
-// default cap bounds the beeps to a few MiB.
+// NewCache returns a cache that keeps at most entries DTMF banks and at
+// most entries beep shapes (entries ≤ 0: 16). A bank is about 17 KiB; a
+// beep is 2 bytes a sample, so the longest a server's per-call options
+// allow today (10 s at 48 kHz: 938 KiB) bounds the default cache to
+// about 15 MiB whatever its callers ask for.
 func NewCache(entries int) *Cache {
 	if entries <= 0 {
 		entries = defaultCacheEntries
 	}
-	return &Cache{beeps: lru[beepKey, []int16]{max: entries}}
+	return &Cache{banks: lru[dtmf.Config, *dtmf.Bank]{max: entries}, beeps: lru[beepKey, []int16]{max: entries}}
+}
+
+// detector returns a DTMF detector for cfg, sharing the cache's bank for
+// cfg when c has one (c may be nil).
+func (c *Cache) detector(cfg dtmf.Config) (*dtmf.Detector, error) {
+	if c == nil {
+		return dtmf.New(cfg)
+	}
+	c.mu.Lock()
+	b, ok := c.banks.get(cfg)
+	c.mu.Unlock()
+	if !ok {
+		var err error
+		if b, err = dtmf.NewBank(cfg); err != nil { // outside the lock, like beep
+			return nil, err
+		}
+		c.mu.Lock()
+		c.banks.put(cfg, b)
+		c.mu.Unlock()
+	}
+	return b.New(), nil
 }
 
 // beepKey is what a beep's samples depend on.

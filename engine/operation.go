@@ -147,7 +147,7 @@ func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start in
 		vc = *opts.VAD
 	}
 	var err error
-	if op.det, err = dtmf.New(dc); err != nil {
+	if op.det, err = opts.Cache.detector(dc); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	if op.vd, err = vad.New(vc); err != nil {

@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/recsim/recsim/dtmf"
+	"github.com/recsim/recsim/media"
+)
+
+func TestTheLRUKeepsTheMostRecentlyUsedWithinItsCap(t *testing.T) {
+	l := lru[int, string]{max: 3}
+	for i := range 5 {
+		l.put(i, fmt.Sprint(i))
+	}
+	assert.Equal(t, 3, l.len())
+	_, ok := l.get(1)
+	assert.False(t, ok, "the oldest were dropped")
+	v, ok := l.get(2)
+	require.True(t, ok)
+	assert.Equal(t, "2", v)
+	l.put(5, "5") // 2 was just used: 3 goes
+	_, ok = l.get(3)
+	assert.False(t, ok)
+	_, ok = l.get(2)
+	assert.True(t, ok)
+	l.put(2, "two")
+	v, _ = l.get(2)
+	assert.Equal(t, "two", v, "put replaces")
+	assert.Equal(t, 3, l.len())
+}
+
+func TestTheCacheSharesBeepsAndBanksAndStaysBounded(t *testing.T) {
+	c := NewCache(4)
+	b := DefaultOptions(8000).Beep
+	one, two := c.beep(8000, b), c.beep(8000, b)
+	require.NotEmpty(t, one)
+	assert.Same(t, &one[0], &two[0], "the same beep is one shared slice")
+	assert.Equal(t, media.Tone(8000, 3200, media.ToneSpec{Hz: 1000, Level: -10, Ramp: 40}), one, "and it is the beep")
+	for i := range 100 { // a client asking for 100 shapes
+		b.Hz = 500 + float64(i)
+		c.beep(16000, b)
+	}
+	assert.Equal(t, 4, c.beeps.len(), "at most the cap of beep shapes")
+
+	d1, err := c.detector(dtmf.DefaultConfig(8000))
+	require.NoError(t, err)
+	d2, err := c.detector(dtmf.DefaultConfig(8000))
+	require.NoError(t, err)
+	assert.NotSame(t, d1, d2, "each operation has its own detector")
+	for r := 8000; r < 8000+100*100; r += 100 { // 100 distinct rates
+		_, err := c.detector(dtmf.DefaultConfig(r))
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 4, c.banks.len(), "at most the cap of banks")
+	_, err = c.detector(dtmf.Config{})
+	assert.ErrorIs(t, err, dtmf.ErrConfig, "a bad configuration is an error, not a cached bank")
+}
+
+func TestOperationsWithAndWithoutACacheGiveTheSameResult(t *testing.T) {
+	caller := media.Concat(media.Silence(8000), media.Noise(media.Pink, 1, 8000, -30))
+	tone, err := media.DTMF(8000, 800, media.DTMFSpec{Digit: '#', Level: -10})
+	require.NoError(t, err)
+	caller = media.Concat(caller, tone, media.Silence(8000))
+	req := DefaultRecordRequest()
+	req.StopTones = []byte("#")
+	run := func(c *Cache) (Result, []int16, []Event) {
+		o := DefaultOptions(8000)
+		o.Cache = c
+		op, err := NewOperation(req, nil, o, 0)
+		require.NoError(t, err)
+		op.ProcessAll(caller, 0, EndSilence)
+		return op.Result(), append([]int16(nil), op.Recording()...), append([]Event(nil), op.Timeline()...)
+	}
+	r0, rec0, tl0 := run(nil)
+	c := NewCache(0)
+	for range 3 {
+		r, rec, tl := run(c)
+		assert.Equal(t, r0, r)
+		assert.Equal(t, rec0, rec)
+		assert.Equal(t, tl0, tl)
+	}
+	assert.Equal(t, OutStopTone, r0.Outcome)
+}

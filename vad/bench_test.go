@@ -31,7 +31,7 @@ func benchmarkDetector(b *testing.B, rate int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	const frame = 20 // ms, the engine's default frame (SPEC §1)
+	const frame = 20 // ms, the engine's default frame (docs/audio.md)
 	n := rate * frame / 1000
 	ev := make([]vad.Event, 0, 64)
 	b.SetBytes(int64(2 * len(pcm)))

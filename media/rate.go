@@ -8,7 +8,7 @@ import (
 // SampleRate is a sample rate in samples per second (Hz).
 type SampleRate int
 
-// The sample rates every part of recsim supports (SPEC §1).
+// The sample rates every part of recsim supports (docs/audio.md).
 const (
 	MinRate SampleRate = 8000
 	MaxRate SampleRate = 48000

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/recsim/recsim/dtmf/keypad"
 )
 
 // FullScale is the peak amplitude, in sample units, of a 0 dBFS sine.
@@ -108,33 +110,20 @@ func quantize(acc []float64) []int16 {
 	return out
 }
 
-// DTMFDigits lists the 16 DTMF digits in keypad order (row by row).
-const DTMFDigits = "123A456B789C*0#D"
-
-// DTMFRows and DTMFCols are the low-group and high-group frequencies in Hz
-// (ITU-T Q.23).
-var (
-	DTMFRows = [4]float64{697, 770, 852, 941}
-	DTMFCols = [4]float64{1209, 1336, 1477, 1633}
-)
-
-// DTMFFreqs returns the low-group and high-group frequencies of digit d
-// (one of 0-9 * # A-D; lower-case a-d are accepted).
+// DTMFFreqs returns the low-group and high-group frequencies in Hz of digit
+// d (one of 0-9 * # A-D; lower-case a-d are accepted), from the keypad
+// table of ITU-T Q.23 ([keypad.Freqs]).
 func DTMFFreqs(d byte) (low, high float64, err error) {
-	if d >= 'a' && d <= 'd' {
-		d -= 'a' - 'A'
+	low, high, ok := keypad.Freqs(d)
+	if !ok {
+		return 0, 0, fmt.Errorf("DTMF digit %q: must be one of %s", d, keypad.Digits)
 	}
-	for i := 0; i < len(DTMFDigits); i++ {
-		if DTMFDigits[i] == d {
-			return DTMFRows[i/4], DTMFCols[i%4], nil
-		}
-	}
-	return 0, 0, fmt.Errorf("DTMF digit %q: must be one of %s", d, DTMFDigits)
+	return low, high, nil
 }
 
 // DTMFSpec describes one DTMF tone pair.
 type DTMFSpec struct {
-	Digit      byte    // one of DTMFDigits
+	Digit      byte    // one of keypad.Digits (lower-case a-d accepted)
 	Level      float64 // level of the low-group tone in dBFS
 	Twist      float64 // high-group level minus low-group level, dB
 	LowOffset  float64 // low-group frequency offset in percent (+1.5 = 1.5 % high)

@@ -131,7 +131,7 @@ func newReader(r io.Reader, name string, size int64) (*Reader, error) {
 	f := rd.format
 	// 16-bit mono PCM on a little-endian machine is read straight into
 	// the caller's samples: no buffer.
-	rd.direct = littleEndian && f.Encoding == PCM && f.Bits == 16 && f.Channels == 1
+	rd.direct = littleEndian() && f.Encoding == PCM && f.Bits == 16 && f.Channels == 1
 	if !rd.direct {
 		rd.buf = make([]byte, readBufBytes/f.BlockAlign*f.BlockAlign)
 	}

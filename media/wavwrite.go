@@ -96,9 +96,10 @@ func putHeader(h []byte, rate SampleRate, samples int64) {
 	le.PutUint32(h[40:44], data)
 }
 
-// littleEndian is true on little-endian machines, where []int16 already
-// has the byte layout of WAV PCM data.
-var littleEndian = func() bool { x := uint16(1); return *(*byte)(unsafe.Pointer(&x)) == 1 }()
+// littleEndian reports whether the machine is little-endian, where []int16
+// already has the byte layout of WAV PCM data. The compiler folds it to a
+// constant: the branches on it cost nothing.
+func littleEndian() bool { return binary.NativeEndian.Uint16([]byte{1, 0}) == 1 }
 
 // Write appends pcm to the recording. It copies pcm before it returns.
 func (wr *Writer) Write(pcm []int16) error {
@@ -120,7 +121,7 @@ func (wr *Writer) Write(pcm []int16) error {
 		}
 		k := min(len(pcm), (len(wr.buf)-wr.n)/2)
 		dst := wr.buf[wr.n : wr.n+2*k]
-		if littleEndian {
+		if littleEndian() {
 			copy(dst, unsafe.Slice((*byte)(unsafe.Pointer(&pcm[0])), 2*k))
 		} else {
 			for i, s := range pcm[:k] {
@@ -225,7 +226,7 @@ func WriteWAVAt(w io.WriterAt, off int64, pcm []int16, rate SampleRate) (int64, 
 	if len(pcm) == 0 {
 		return size, nil
 	}
-	if littleEndian {
+	if littleEndian() {
 		_, err := w.WriteAt(unsafe.Slice((*byte)(unsafe.Pointer(&pcm[0])), 2*len(pcm)), off+HeaderSize)
 		return size, err
 	}

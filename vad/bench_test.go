@@ -1,6 +1,7 @@
 package vad_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/recsim/recsim/fixtures"
@@ -30,7 +31,7 @@ func benchmarkDetector(b *testing.B, rate int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	const frame = 20 // ms, the engine's default frame (SPEC §1)
+	const frame = 20 // ms, the engine's default frame (docs/audio.md)
 	n := rate * frame / 1000
 	ev := make([]vad.Event, 0, 64)
 	b.SetBytes(int64(2 * len(pcm)))
@@ -53,3 +54,38 @@ func BenchmarkDetector(b *testing.B) { benchmarkDetector(b, 8000) }
 
 // BenchmarkDetector16k is BenchmarkDetector at 16 kHz.
 func BenchmarkDetector16k(b *testing.B) { benchmarkDetector(b, 16000) }
+
+// BenchmarkNew measures what building a detector costs: vad.New (a Model
+// and a detector: CPU feature probe, derived thresholds, state), NewModel
+// alone, and Model.New (the detector's own state only).
+func BenchmarkNew(b *testing.B) {
+	for _, rate := range []int{8000, 16000, 48000} {
+		cfg := vad.DefaultConfig(rate)
+		b.Run(fmt.Sprintf("New at %d Hz", rate), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := vad.New(cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("NewModel at %d Hz", rate), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := vad.NewModel(cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("Model.New at %d Hz", rate), func(b *testing.B) {
+			m, err := vad.NewModel(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				m.New()
+			}
+		})
+	}
+}

@@ -38,10 +38,10 @@ type Config struct {
 
 	// MinFrameLevel is the level under which a sub-frame never counts as
 	// speech, whatever the floor. Default −80 dBFS: 40 dB under the
-	// quietest speech the spec requires (−40 dBFS active level), which
-	// keeps the faint first and last phonemes of such speech (down to
-	// ~33 dB under the active level in the fixtures), while ±1 LSB dither
-	// after digital silence (−95 dBFS) never counts.
+	// quietest speech docs/detectors.md#vad requires (−40 dBFS active
+	// level), which keeps the faint first and last phonemes of such speech
+	// (down to ~33 dB under the active level in the fixtures), while ±1 LSB
+	// dither after digital silence (−95 dBFS) never counts.
 	MinFrameLevel float64
 
 	// MinOnsetLevel is the level at least one sub-frame of a confirmation
@@ -54,9 +54,10 @@ type Config struct {
 	// ConfirmMs and ConfirmWindowMs: speech is confirmed once ConfirmMs of
 	// speech-like sub-frames fall within the last ConfirmWindowMs.
 	// Defaults 50 ms within 80 ms: a click shorter than 30 ms touches at
-	// most four 10 ms sub-frames, so five are needed (SPEC §7), and a
-	// 30 ms allowance for a soft or interrupted first phoneme still
-	// confirms within the spec's 100 ms of the onset.
+	// most four 10 ms sub-frames, so five are needed
+	// (docs/detectors.md#vad), and a 30 ms allowance for a soft or
+	// interrupted first phoneme still confirms within the 100 ms of the
+	// onset that page allows.
 	ConfirmMs       int
 	ConfirmWindowMs int
 
@@ -71,19 +72,19 @@ type Config struct {
 
 	// HangoverMs is how long the detector waits after the last speech
 	// before it reports SpeechEnd. Default 500 ms: pauses inside a sentence
-	// of up to ~400 ms (the spec; 200 ms at most in the fixtures) plus up
-	// to 100 ms of weak edges lost in noise do not split a sentence, and
-	// the engine still learns the end well before a 1 s maxSilence timeout
-	// would fire (SPEC §3 measures silence from SpeechEnd.Sample, not from
-	// At).
+	// of up to ~400 ms (docs/detectors.md#vad; 200 ms at most in the
+	// fixtures) plus up to 100 ms of weak edges lost in noise do not split
+	// a sentence, and the engine still learns the end well before a 1 s maxSilence timeout
+	// would fire (docs/timeline.md measures silence from SpeechEnd.Sample,
+	// not from At).
 	HangoverMs int
 
 	// FloorWindowMs is the minimum-statistics window: when the background
 	// grows louder, the detector adopts the new floor once a whole window
 	// has stayed above the old one, steadily. Default 800 ms: a step of
-	// noise is absorbed within the 1 s the spec allows (measured: a false
-	// segment on a 30 dB step ends 0.89–0.91 s after it), while a word
-	// (≤ ~500 ms without a dip) is never taken for noise.
+	// noise is absorbed within the 1 s docs/detectors.md#vad allows
+	// (measured: a false segment on a 30 dB step ends 0.89–0.91 s after
+	// it), while a word (≤ ~500 ms without a dip) is never taken for noise.
 	FloorWindowMs int
 
 	// TonalResidualDB and TonalGainDB define a tonal sub-frame (a beep, a

@@ -1,18 +1,17 @@
 package vad
 
-// hasAVX2 says whether the CPU and the OS support AVX2. Set once at
-// start-up, read-only after.
-var hasAVX2 = detectAVX2()
-
 // cpuid executes CPUID with EAX = leaf and ECX = sub.
 func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
 
 // xgetbv returns the low half of XCR0, the state components the OS saves.
 func xgetbv() (eax uint32)
 
-// detectAVX2 checks AVX2 as the Intel SDM prescribes: CPUID.1:ECX OSXSAVE
-// and AVX, XCR0 saving XMM and YMM state, CPUID.7.0:EBX AVX2 (what
-// golang.org/x/sys/cpu checks; vad imports only the standard library).
+// detectAVX2 reports whether the CPU and the OS support AVX2, checked as
+// the Intel SDM prescribes: CPUID.1:ECX OSXSAVE and AVX, XCR0 saving XMM
+// and YMM state, CPUID.7.0:EBX AVX2 (what golang.org/x/sys/cpu checks; vad
+// imports only the standard library). NewModel calls it; nothing caches
+// the answer but the Model. Under a hypervisor each CPUID traps, which is
+// why a Model is worth keeping (see README.md).
 func detectAVX2() bool {
 	if maxLeaf, _, _, _ := cpuid(0, 0); maxLeaf < 7 {
 		return false

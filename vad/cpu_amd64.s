@@ -1,6 +1,6 @@
 #include "textflag.h"
 
-// The CPU feature probe behind hasAVX2 (cpu_amd64.go). dtmf has the same
+// The CPU feature probe behind detectAVX2 (cpu_amd64.go). dtmf has the same
 // two routines: each detector package imports only the standard library
 // (STYLE), which has no public CPU feature API.
 

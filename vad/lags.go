@@ -13,7 +13,7 @@ package vad
 // That order makes a sub-frame's accumulation a chain of dependent
 // additions (one per sample, 3 cycles each on current x86), however the five
 // sums are spread over registers. The sums of two sub-frames are
-// independent, though. With AVX2 (useAVX2), Process decimates two whole
+// independent, though. With AVX2 (Detector.avx2, set by NewModel), Process decimates two whole
 // sub-frames at a time into interleaved rows (decimatePair), accumulates
 // both side by side with one vector load per sample serving both
 // (lagsPairAVX2), then analyses them in order (framePair); the rest of a

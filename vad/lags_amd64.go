@@ -1,9 +1,5 @@
 package vad
 
-// useAVX2 selects the AVX2 path of the per-sample work (see lags.go). It is
-// set once from the CPU's features; tests switch it to compare both paths.
-var useAVX2 = hasAVX2
-
 // lagsOneAVX2 adds to r the lag sums of the n samples after x[:tailLen].
 //
 //go:noescape

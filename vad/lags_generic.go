@@ -2,8 +2,8 @@
 
 package vad
 
-// useAVX2 is false where there are no assembly kernels.
-var useAVX2 = false
+// detectAVX2 is false where there are no assembly kernels.
+func detectAVX2() bool { return false }
 
 func lagsOneAVX2(*[dim]float64, *float64, int)       { panic("vad: no assembly kernels") }
 func lagsPairAVX2(*[2 * dim]float64, *float64, int)  { panic("vad: no assembly kernels") }

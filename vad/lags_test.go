@@ -95,21 +95,19 @@ func (d *Detector) refAccumulateDecimated(seg []int16) {
 }
 
 // withKernels runs f once on the pure-Go path and, where the CPU has AVX2,
-// once on the assembly one.
-func withKernels(t *testing.T, f func(t *testing.T)) {
-	asm := useAVX2
-	t.Cleanup(func() { useAVX2 = asm })
+// once on the assembly one; f sets the path (Detector.avx2) on the
+// detectors it builds.
+func withKernels(t *testing.T, f func(t *testing.T, avx2 bool)) {
 	paths := []bool{false}
-	if asm {
+	if detectAVX2() {
 		paths = append(paths, true)
 	}
 	for _, a := range paths {
-		useAVX2 = a
 		name := "in Go"
 		if a {
 			name = "in assembly"
 		}
-		t.Run(name, f)
+		t.Run(name, func(t *testing.T) { f(t, a) })
 	}
 }
 
@@ -151,7 +149,7 @@ func randomSamples(rng *rand.Rand, n, dec int) []float64 {
 }
 
 func TestKernelsMatchTheLoop(t *testing.T) {
-	if !useAVX2 {
+	if !detectAVX2() {
 		t.Skip("no AVX2: the assembly kernels are not used")
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -178,7 +176,7 @@ func TestKernelsMatchTheLoop(t *testing.T) {
 }
 
 func TestDecimationMatchesTheLoop(t *testing.T) {
-	if !useAVX2 {
+	if !detectAVX2() {
 		t.Skip("no AVX2: the assembly kernels are not used")
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -270,10 +268,11 @@ func TestProcessMatchesThePerSampleLoop(t *testing.T) {
 		}
 		for _, in := range inputs {
 			t.Run(fmt.Sprintf("%s at %d Hz", in.name, rate), func(t *testing.T) {
-				withKernels(t, func(t *testing.T) {
+				withKernels(t, func(t *testing.T, avx2 bool) {
 					for _, chunk := range []int{1, 7, 79, 80, 160, 320, 479, 882, 4000, 0} {
 						d, err := New(DefaultConfig(rate))
 						require.NoError(t, err)
+						d.avx2 = avx2
 						ref, err := New(DefaultConfig(rate))
 						require.NoError(t, err)
 						var ev, want []Event

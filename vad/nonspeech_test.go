@@ -21,7 +21,7 @@ type nonSpeech struct {
 }
 
 // rates are the sample rates the non-speech inputs are built at: the two
-// that matter (SPEC §1) and the extremes and odd ones in between.
+// that matter (docs/audio.md) and the extremes and odd ones in between.
 var rates = []int{8000, 16000, 11025, 22050, 44100, 48000}
 
 // mainRates are the rates the larger families are built at.
@@ -29,7 +29,7 @@ var mainRates = []int{8000, 16000}
 
 func secs(rate int, s float64) int { return int(math.Round(s * float64(rate))) }
 
-// beep is SPEC §3's beep: 1000 Hz, 400 ms, −10 dBFS, 5 ms raised-cosine ramps.
+// beep is the beep of docs/timeline.md: 1000 Hz, 400 ms, −10 dBFS, 5 ms raised-cosine ramps.
 func beep(rate int, level float64) []int16 {
 	return media.Tone(media.SampleRate(rate), secs(rate, 0.4), media.ToneSpec{Hz: 1000, Level: level, Ramp: secs(rate, 0.005)})
 }

@@ -18,7 +18,7 @@ import (
 
 // This file builds the test scenes: speech clips placed at known positions
 // over known backgrounds, the truth that follows from the positions, the
-// decision SPEC §3's timers take on the detector's events, and the per-class
+// decision the timers of docs/timeline.md take on the detector's events, and the per-class
 // summary the tests log.
 
 // span is a stretch of samples [start, end).
@@ -151,7 +151,7 @@ func segments(ev []vad.Event) (segs []span, at []int64) {
 	return segs, at
 }
 
-// decision is the timer that ends a record operation under SPEC §3 and the
+// decision is the timer that ends a record operation under docs/timeline.md and the
 // sample at which it fires (L = 0).
 type decision struct {
 	reason string
@@ -160,7 +160,7 @@ type decision struct {
 
 func (d decision) String() string { return fmt.Sprintf("%s@%d", d.reason, d.at) }
 
-// decide applies SPEC §3 to a stream of VAD events: initialSilence fires at
+// decide applies the timer rules of docs/timeline.md to a stream of VAD events: initialSilence fires at
 // ti unless a SpeechStart was emitted with At ≤ ti; maxSilence is armed by
 // speech and fires at E + tm, E being the last SpeechEnd.Sample, unless a new
 // SpeechStart arrives with At ≤ E + tm. The stream is taken to continue in
@@ -190,7 +190,7 @@ func truthEvents(sc scene) []vad.Event {
 }
 
 // timeouts are the initial and max silence timeouts the decisions are
-// checked for, in seconds (SPEC §2: 1–120, default 5).
+// checked for, in seconds (docs/wire.md#request: 1–120, default 5).
 var timeouts = []int{1, 2, 5}
 
 // outcome is how the detector did on one scene.

@@ -115,9 +115,10 @@ func (d *Detector) edge(j int64) bool {
 // more it is 0.
 func (d *Detector) release() int64 {
 	x := 10*math.Log10(max(d.peakQ, 1)) - 10.5
-	ms := releaseTable[0].ms
-	for i := 1; i < len(releaseTable); i++ {
-		a, b := releaseTable[i-1], releaseTable[i]
+	t := releaseTable()
+	ms := t[0].ms
+	for i := 1; i < len(t); i++ {
+		a, b := t[i-1], t[i]
 		if x >= b.depth {
 			ms = b.ms
 			continue
@@ -134,8 +135,10 @@ func (d *Detector) release() int64 {
 // of a clip's active level to the clip's last sample, measured over the 56
 // espeak-ng fixtures at 8 kHz (their 75th percentiles: 91, 72, 42, 17, 8 ms
 // at 10…30 dB). Beyond 35 dB the whole decay is visible.
-var releaseTable = [...]struct{ depth, ms float64 }{
-	{10, 43}, {15, 14}, {20, 10}, {25, 8}, {30, 4}, {35, 0},
+func releaseTable() [6]struct{ depth, ms float64 } {
+	return [...]struct{ depth, ms float64 }{
+		{10, 43}, {15, 14}, {20, 10}, {25, 8}, {30, 4}, {35, 0},
+	}
 }
 
 // b2i is 1 for true, 0 for false.

@@ -24,7 +24,7 @@ var (
 
 // speechClass is a family of speech scenes and the bounds it must meet.
 //
-// SPEC §7 asks for onsets confirmed within 100 ms and ends within 50 ms.
+// docs/detectors.md#vad asks for onsets confirmed within 100 ms and ends within 50 ms.
 // Where the detector meets that, the bound is the spec's; where it does not
 // (noise at 20 dB SNR and less, where the weakest phonemes of a clip sink
 // under the noise), the bound is the measured figure rounded up, so that a
@@ -43,7 +43,7 @@ type bounds struct {
 	right              float64 // fraction of right decisions
 }
 
-// spec is SPEC §7 met in full.
+// spec is docs/detectors.md#vad met in full.
 var spec = bounds{onsetMax: 100, onsetP95: 100, endMax: 50, endP95: 50, right: 1}
 
 // noiseAt returns a background of colour c at snr dB under the speech level.
@@ -111,7 +111,7 @@ func speechClasses() []speechClass {
 	)
 	cls = append(cls,
 		speechClass{name: "beep before speech", level: nominalLevel, bg: func(sc *scene, rate int, _ uint64) {
-			// SPEC §3's beep at full level, ending 100 ms before the lead
+			// The beep (docs/timeline.md) at full level, ending 100 ms before the lead
 			// ends (or at the start when the lead is short).
 			at := max(int(sc.speech[0].start)-secs(rate, 0.5), 0)
 			media.Mix(sc.pcm, beep(rate, -10), at)
@@ -223,7 +223,7 @@ func (s *summary) check(t *testing.T, b bounds) {
 // resample converts pcm from rate src to rate dst by windowed-sinc
 // interpolation (32 taps, Hann window, cutoff 0.45·min(src, dst), kernel
 // tabulated at 1/256 sample): good enough to carry the 16 kHz clips to the
-// other rates SPEC §1 requires.
+// other rates docs/audio.md requires.
 func resample(pcm []int16, src, dst int) []int16 {
 	const half, phases = 16, 256
 	fc := 0.9 * float64(min(src, dst)) / float64(src) // cutoff, in input Nyquist units

@@ -10,10 +10,10 @@ import (
 	"github.com/recsim/recsim/media"
 )
 
-// TestNoiseStepsAreAbsorbedWithinOneSecond checks SPEC §7's adaptation: the
-// background steps up by 20 or 30 dB, or down by 20 dB, mid-file; whatever
-// the detector makes of the step, it holds no speech more than 1 s after it,
-// and the speech that follows (2 s and 5 s after the step, 14 dB over the
+// TestNoiseStepsAreAbsorbedWithinOneSecond checks the adaptation
+// docs/detectors.md#vad asks for: the background steps up by 20 or 30 dB,
+// or down by 20 dB, mid-file; whatever the detector makes of the step, it
+// holds no speech more than 1 s after it, and the speech that follows (2 s and 5 s after the step, 14 dB over the
 // louder noise) is detected.
 func TestNoiseStepsAreAbsorbedWithinOneSecond(t *testing.T) {
 	var rows []*summary

@@ -150,10 +150,24 @@ type frameRec struct {
 	loud   bool    // level ≥ MinOnsetLevel
 }
 
-// Detector is an energy-based voice activity detector. It is not safe for
-// concurrent use.
-type Detector struct {
+// Model is what a detector derives from its Config before it sees a
+// sample: sub-frame and window sizes, thresholds in linear units, and
+// whether this CPU runs the AVX2 kernels. NewModel computes it once;
+// [Model.New] then builds detectors that differ only in their stream state.
+// A Model is never modified after NewModel returns: it may be shared by
+// pointer and used from any number of goroutines at once.
+type Model struct {
+	p params
+}
+
+// params is the read-only part of a Detector, copied from its Model.
+type params struct {
 	cfg Config
+
+	// avx2 selects the AVX2 path of the per-sample work (see lags.go): set
+	// from the CPU's features by NewModel; tests switch it on a detector
+	// to compare both paths.
+	avx2 bool
 
 	// Derived sizes, in sub-frames unless noted.
 	dec      int     // decimation factor D
@@ -164,8 +178,8 @@ type Detector struct {
 	windowN  int
 	bridgeN  int
 	hangN    int
-	subN     int // sub-frames per minimum-statistics sub-window
-	mask     int64
+	subN     int   // sub-frames per minimum-statistics sub-window
+	mask     int64 // ring size − 1 (the ring's size is a power of two)
 
 	// Thresholds in linear units.
 	speechQ, tailQ   float64
@@ -175,6 +189,12 @@ type Detector struct {
 	shapeD, waiveQ   float64
 	minR0, minOnsetR float64
 	overloadR        float64
+}
+
+// Detector is an energy-based voice activity detector for one stream at a
+// time. It is not safe for concurrent use.
+type Detector struct {
+	params
 
 	// Per-sample state.
 	r        [dim]float64     // lag sums of the current sub-frame (exact integers)
@@ -216,50 +236,72 @@ type Detector struct {
 
 }
 
-// New returns a detector for cfg. It fails, naming the field and its value,
-// if cfg is invalid.
-func New(cfg Config) (*Detector, error) {
+// NewModel validates cfg and derives the Model its detectors share. It
+// fails, naming the field and its value, if cfg is invalid.
+func NewModel(cfg Config) (*Model, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	d := &Detector{cfg: cfg}
-	d.dec = max((cfg.Rate+analysisRate/2)/analysisRate, 1)
-	fs := float64(cfg.Rate) / float64(d.dec)
-	d.n = int(math.Round(fs * frameMs / 1000))
-	d.frameLen = int64(d.n * d.dec)
-	d.load = float64(d.n) * float64(d.dec) / 12
-	ms := func(v int) int { return max(int(math.Round(float64(v)*float64(cfg.Rate)/1000/float64(d.frameLen))), 1) }
-	d.confirmN = ms(cfg.ConfirmMs)
-	d.windowN = max(ms(cfg.ConfirmWindowMs), d.confirmN)
-	d.bridgeN = ms(cfg.BridgeMs)
-	d.hangN = max(ms(cfg.HangoverMs), d.bridgeN+1)
-	d.subN = max(ms(cfg.FloorWindowMs)/floorSubwindows, 1)
+	m := &Model{}
+	p := &m.p
+	p.cfg = cfg
+	p.avx2 = detectAVX2()
+	p.dec = max((cfg.Rate+analysisRate/2)/analysisRate, 1)
+	fs := float64(cfg.Rate) / float64(p.dec)
+	p.n = int(math.Round(fs * frameMs / 1000))
+	p.frameLen = int64(p.n * p.dec)
+	p.load = float64(p.n) * float64(p.dec) / 12
+	ms := func(v int) int { return max(int(math.Round(float64(v)*float64(cfg.Rate)/1000/float64(p.frameLen))), 1) }
+	p.confirmN = ms(cfg.ConfirmMs)
+	p.windowN = max(ms(cfg.ConfirmWindowMs), p.confirmN)
+	p.bridgeN = ms(cfg.BridgeMs)
+	p.hangN = max(ms(cfg.HangoverMs), p.bridgeN+1)
+	p.subN = max(ms(cfg.FloorWindowMs)/floorSubwindows, 1)
 	size := 1
-	for size < max(d.hangN, d.windowN+d.bridgeN)+2 {
+	for size < max(p.hangN, p.windowN+p.bridgeN)+2 {
 		size *= 2
 	}
-	d.ring = make([]frameRec, size)
-	d.xs = make([]float64, 2*(order+d.n))
-	d.mask = int64(size - 1)
+	p.mask = int64(size - 1)
 	db := func(x float64) float64 { return math.Pow(10, x/10) }
-	d.speechQ = db(cfg.SpeechMarginDB)
-	d.tailQ = db(cfg.TailMarginDB)
-	d.sustainQ = db(cfg.SustainMarginDB)
-	d.tonalV = db(cfg.TonalResidualDB)
-	d.tonalD = db(cfg.TonalGainDB)
-	d.tonalAbs = db(cfg.TonalAbsGainDB)
-	d.shapeD = db(cfg.ShapeDB)
-	d.waiveQ = db(cfg.ShapeWaiveDB)
+	p.speechQ = db(cfg.SpeechMarginDB)
+	p.tailQ = db(cfg.TailMarginDB)
+	p.sustainQ = db(cfg.SustainMarginDB)
+	p.tonalV = db(cfg.TonalResidualDB)
+	p.tonalD = db(cfg.TonalGainDB)
+	p.tonalAbs = db(cfg.TonalAbsGainDB)
+	p.shapeD = db(cfg.ShapeDB)
+	p.waiveQ = db(cfg.ShapeWaiveDB)
 	// Level L dBFS ↔ sub-frame energy: a 0–4 kHz signal of power P per
 	// input sample sums to D²·P per decimated sample.
 	energy := func(l float64) float64 {
-		return float64(d.n) * float64(d.dec*d.dec) * fullScale * fullScale / 2 * db(l)
+		return float64(p.n) * float64(p.dec*p.dec) * fullScale * fullScale / 2 * db(l)
 	}
-	d.minR0 = energy(cfg.MinFrameLevel)
-	d.minOnsetR = energy(cfg.MinOnsetLevel)
-	d.overloadR = energy(overloadDBFS)
+	p.minR0 = energy(cfg.MinFrameLevel)
+	p.minOnsetR = energy(cfg.MinOnsetLevel)
+	p.overloadR = energy(overloadDBFS)
+	return m, nil
+}
+
+// New returns a detector of m's Config in its initial state. It allocates
+// the detector's own state (its sub-frame history and scratch buffer) and
+// reads m only.
+func (m *Model) New() *Detector {
+	d := &Detector{params: m.p}
+	d.ring = make([]frameRec, d.mask+1)
+	d.xs = make([]float64, 2*(order+d.n))
 	d.Reset()
-	return d, nil
+	return d
+}
+
+// New returns a detector for cfg: [NewModel] and [Model.New] in one call,
+// for a caller that builds few detectors. It fails, naming the field and
+// its value, if cfg is invalid.
+func New(cfg Config) (*Detector, error) {
+	m, err := NewModel(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return m.New(), nil
 }
 
 // Rate returns the sample rate the detector was built for.
@@ -268,18 +310,17 @@ func (d *Detector) Rate() int { return d.cfg.Rate }
 // InSpeech reports whether speech has been confirmed and not yet ended.
 func (d *Detector) InSpeech() bool { return d.inSpeech }
 
-// Reset returns the detector to its state after New: sample indices count
-// from 0 again and the noise model is forgotten.
+// Reset starts a new stream: the detector returns to the state New gave
+// it. Sample indices count from 0 again, the noise model is forgotten (the
+// next samples seed it, as at the start of any stream), and speech still
+// open is dropped without a SpeechEnd ([Detector.Flush] closes it first).
+// Reset does not allocate.
 func (d *Detector) Reset() {
 	ring, xs := d.ring, d.xs
 	clear(ring)
 	*d = Detector{
-		cfg: d.cfg, dec: d.dec, n: d.n, frameLen: d.frameLen, load: d.load,
-		confirmN: d.confirmN, windowN: d.windowN, bridgeN: d.bridgeN, hangN: d.hangN,
-		subN: d.subN, mask: d.mask,
-		speechQ: d.speechQ, tailQ: d.tailQ, sustainQ: d.sustainQ, tonalV: d.tonalV, tonalD: d.tonalD, tonalAbs: d.tonalAbs,
-		shapeD: d.shapeD, waiveQ: d.waiveQ, minR0: d.minR0, minOnsetR: d.minOnsetR, overloadR: d.overloadR,
-		ring: ring, xs: xs, lastConf: -1, lastStrong: -1, curMin: math.Inf(1),
+		params: d.params,
+		ring:   ring, xs: xs, lastConf: -1, lastStrong: -1, curMin: math.Inf(1),
 	}
 }
 
@@ -288,14 +329,14 @@ func (d *Detector) Reset() {
 func (d *Detector) Process(dst []Event, pcm []int16) []Event {
 	pair := 2 * int(d.frameLen)
 	for len(pcm) > 0 {
-		if useAVX2 && d.pos == 0 && d.sub == 0 && len(pcm) >= pair {
+		if d.avx2 && d.pos == 0 && d.sub == 0 && len(pcm) >= pair {
 			dst = d.framePair(dst, pcm[:pair])
 			pcm = pcm[pair:]
 			continue
 		}
 		need := (d.n-d.pos)*d.dec - d.sub
 		k := min(need, len(pcm))
-		if useAVX2 {
+		if d.avx2 {
 			d.accumulateAVX2(pcm[:k])
 		} else {
 			d.accumulateGo(pcm[:k])
@@ -308,12 +349,19 @@ func (d *Detector) Process(dst []Event, pcm []int16) []Event {
 	return dst
 }
 
-// Flush ends the stream: it appends a SpeechEnd for speech still open. A
-// trailing partial sub-frame (< 10 ms) is not analysed.
+// Flush ends the stream. If speech is open it appends its SpeechEnd,
+// decided at the current position: At is the number of samples consumed,
+// and Sample is where the speech ends as far as the sub-frames analysed
+// show (a trailing partial sub-frame, under 10 ms, is counted in At but
+// not analysed). Then the detector is [Detector.Reset]: ready for a new
+// stream whose sample indices start from 0 and whose first samples seed a
+// fresh noise model. With no speech open Flush appends nothing and only
+// resets. Flush does not allocate once dst has room.
 func (d *Detector) Flush(dst []Event) []Event {
-	if !d.inSpeech {
-		return dst
+	if d.inSpeech {
+		consumed := d.frame*d.frameLen + int64(d.pos*d.dec+d.sub)
+		dst = d.end(dst, d.frame-1, consumed)
 	}
-	consumed := d.frame*d.frameLen + int64(d.pos*d.dec+d.sub)
-	return d.end(dst, d.frame-1, consumed)
+	d.Reset()
+	return dst
 }

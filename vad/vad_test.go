@@ -137,6 +137,78 @@ func TestResetStartsOver(t *testing.T) {
 	assert.Equal(t, first, d.Flush(d.Process(nil, sc.pcm)), "the same events as a new detector, indices from 0")
 }
 
+func TestFlushStartsANewStream(t *testing.T) {
+	const rate = 8000
+	sc := oneClip(t, rate)
+	fresh, err := vad.New(vad.DefaultConfig(rate))
+	require.NoError(t, err)
+	want := fresh.Flush(fresh.Process(nil, sc.pcm))
+	require.Len(t, want, 2, "the clip is one utterance")
+
+	firsts := []struct {
+		name string
+		pcm  []int16
+	}{
+		// Speech still open: Flush closes it, then resets.
+		{"a stream cut in the middle of speech", sc.pcm[:sc.speech[0].start+ms(rate, 500)]},
+		// Nothing open, but the noise model has learned loud brown noise
+		// and the positions are far from 0.
+		{"a stream of loud noise", media.Noise(media.Brown, 3, 2*rate, -20)},
+	}
+	for _, first := range firsts {
+		t.Run("after "+first.name+", Flush leaves the detector as New made it", func(t *testing.T) {
+			d, err := vad.New(vad.DefaultConfig(rate))
+			require.NoError(t, err)
+			d.Flush(d.Process(nil, first.pcm))
+			assert.False(t, d.InSpeech())
+			assert.Equal(t, want, d.Flush(d.Process(nil, sc.pcm)), "the second stream gives the events of a new detector, indices from 0")
+			assert.Equal(t, want, d.Flush(d.Process(nil, sc.pcm)), "and so does a third")
+		})
+	}
+}
+
+func TestModelDetectorsAreIndependent(t *testing.T) {
+	const rate = 16000
+	sc := oneClip(t, rate)
+	want := run(t, rate, sc.pcm, 160)
+	require.NotEmpty(t, want)
+	m, err := vad.NewModel(vad.DefaultConfig(rate))
+	require.NoError(t, err)
+	t.Run("detectors of one Model give the events of New, even on parallel goroutines", func(t *testing.T) {
+		const n = 4
+		got := make([][]vad.Event, n)
+		done := make(chan int)
+		for g := range n {
+			go func() {
+				d := m.New()
+				var ev []vad.Event
+				for i := 0; i < len(sc.pcm); i += 160 {
+					ev = d.Process(ev, sc.pcm[i:min(i+160, len(sc.pcm))])
+				}
+				got[g] = d.Flush(ev)
+				done <- g
+			}()
+		}
+		for range n {
+			<-done
+		}
+		for g := range n {
+			assert.Equal(t, want, got[g], "detector %d", g)
+		}
+	})
+	t.Run("a detector of the Model reports the Model's rate", func(t *testing.T) {
+		assert.Equal(t, rate, m.New().Rate())
+	})
+	t.Run("NewModel rejects an invalid Config as New does", func(t *testing.T) {
+		cfg := vad.DefaultConfig(8000)
+		cfg.Rate = 7000
+		m, err := vad.NewModel(cfg)
+		require.Error(t, err)
+		assert.Nil(t, m)
+		assert.Equal(t, "vad: Config.Rate = 7000: must be 8000–48000", err.Error())
+	})
+}
+
 func TestChunkingDoesNotChangeTheEvents(t *testing.T) {
 	var ins []scene
 	for _, rate := range mainRates {

@@ -1,9 +1,3 @@
-// Package mediatest holds test helpers shared by recsim's packages: chunking
-// invariance (SPEC §1) above all.
-//
-// Units: samples. Buffers: the helpers slice the caller's PCM without copying
-// it; a processor under test must not retain a chunk after it returns.
-// Concurrency: the helpers are safe to call from parallel tests.
 package mediatest
 
 import (
@@ -13,10 +7,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// ChunkSizes are the frame sizes SPEC §1 names for chunking invariance: a
-// single sample, odd sizes that straddle every internal block boundary, the
-// 20 ms frame at 8 kHz and a large one.
-var ChunkSizes = []int{1, 79, 160, 479, 4000}
+// ChunkSizes returns, in a new slice, the frame sizes docs/audio.md names
+// for chunking invariance: a single sample, odd sizes that straddle every
+// internal block boundary, the 20 ms frame at 8 kHz and a large one.
+func ChunkSizes() []int { return []int{1, 79, 160, 479, 4000} }
 
 // Chunks calls fn with consecutive pieces of pcm of at most size samples and
 // the index of each piece's first sample.
@@ -30,7 +24,7 @@ func Chunks(pcm []int16, size int, fn func(start int64, chunk []int16)) {
 }
 
 // RequireChunkingInvariant runs process over pcm once in a single chunk and
-// once for each of ChunkSizes (plus any extra sizes), and requires every run
+// once for each of ChunkSizes() (plus any extra sizes), and requires every run
 // to return a result equal to the single-chunk one. process must build a
 // fresh processor each time, feed it every chunk through feed, and return
 // what it observed (events, bytes, a summary).
@@ -41,7 +35,7 @@ func RequireChunkingInvariant[T any](t testing.TB, pcm []int16, process func(fee
 			fn(0, pcm)
 		}
 	})
-	sizes := append(append([]int(nil), ChunkSizes...), extra...)
+	sizes := append(ChunkSizes(), extra...)
 	for _, size := range sizes {
 		got := process(func(fn func(int64, []int16)) { Chunks(pcm, size, fn) })
 		require.Equal(t, whole, got, "chunks of %d samples give a result different from one chunk of %d", size, len(pcm))

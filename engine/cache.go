@@ -5,6 +5,7 @@ import (
 
 	"github.com/recsim/recsim/dtmf"
 	"github.com/recsim/recsim/media"
+	"github.com/recsim/recsim/vad"
 )
 
 // defaultCacheEntries is NewCache's capacity when it is given none.
@@ -12,7 +13,8 @@ const defaultCacheEntries = 16
 
 // Cache holds what operations can share instead of rebuilding it each
 // time: the DTMF detector's read-only tables per configuration (a
-// dtmf.Bank: resonators and unmixing matrices, about 30 µs to build), the
+// dtmf.Bank: resonators and unmixing matrices, about 30 µs to build; a
+// vad.Model: the VAD's per-configuration constants, 12–15 µs), the
 // beep's samples per rate and shape, and the recording buffers of
 // operations that have ended (Operation.Release). A server that runs
 // thousands of operations keeps one Cache and puts it in every
@@ -22,14 +24,16 @@ const defaultCacheEntries = 16
 // the way of a sync.Pool at garbage collection) and safe for concurrent
 // use.
 type Cache struct {
-	mu    sync.Mutex
-	banks lru[dtmf.Config, *dtmf.Bank] // read-only, shared by their detectors
-	beeps lru[beepKey, []int16]        // read-only samples
-	recs  media.Pool
+	mu     sync.Mutex
+	banks  lru[dtmf.Config, *dtmf.Bank] // read-only, shared by their detectors
+	models lru[vad.Config, *vad.Model]  // read-only, shared by their detectors
+	beeps  lru[beepKey, []int16]        // read-only samples
+	recs   media.Pool
 }
 
-// NewCache returns a cache that keeps at most entries DTMF banks and at
-// most entries beep shapes (entries ≤ 0: 16). A bank is about 17 KiB; a
+// NewCache returns a cache that keeps at most entries DTMF banks, VAD
+// models and beep shapes of each kind (entries ≤ 0: 16). A bank is about
+// 17 KiB, a model 320 bytes; a
 // beep is 2 bytes a sample, so the longest a server's per-call options
 // allow today (10 s at 48 kHz: 938 KiB) bounds the default cache to
 // about 15 MiB whatever its callers ask for.
@@ -37,7 +41,8 @@ func NewCache(entries int) *Cache {
 	if entries <= 0 {
 		entries = defaultCacheEntries
 	}
-	return &Cache{banks: lru[dtmf.Config, *dtmf.Bank]{max: entries}, beeps: lru[beepKey, []int16]{max: entries}}
+	return &Cache{banks: lru[dtmf.Config, *dtmf.Bank]{max: entries}, models: lru[vad.Config, *vad.Model]{max: entries},
+		beeps: lru[beepKey, []int16]{max: entries}}
 }
 
 // detector returns a DTMF detector for cfg, sharing the cache's bank for
@@ -66,6 +71,27 @@ type beepKey struct {
 	rate             media.SampleRate
 	hz, level        float64
 	samples, rampLen int
+}
+
+// voiceDetector returns a VAD for cfg, sharing the cache's model for cfg
+// when c has one (c may be nil).
+func (c *Cache) voiceDetector(cfg vad.Config) (*vad.Detector, error) {
+	if c == nil {
+		return vad.New(cfg)
+	}
+	c.mu.Lock()
+	m, ok := c.models.get(cfg)
+	c.mu.Unlock()
+	if !ok {
+		var err error
+		if m, err = vad.NewModel(cfg); err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		c.models.put(cfg, m)
+		c.mu.Unlock()
+	}
+	return m.New(), nil
 }
 
 // beep returns the beep b at rate, from c when it has it (c may be nil).

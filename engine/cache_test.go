@@ -9,6 +9,7 @@ import (
 
 	"github.com/recsim/recsim/dtmf"
 	"github.com/recsim/recsim/media"
+	"github.com/recsim/recsim/vad"
 )
 
 func TestTheLRUKeepsTheMostRecentlyUsedWithinItsCap(t *testing.T) {
@@ -56,6 +57,11 @@ func TestTheCacheSharesBeepsAndBanksAndStaysBounded(t *testing.T) {
 		require.NoError(t, err)
 	}
 	assert.Equal(t, 4, c.banks.len(), "at most the cap of banks")
+	for r := 8000; r < 8000+100*100; r += 100 {
+		_, err := c.voiceDetector(vad.DefaultConfig(r))
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 4, c.models.len(), "at most the cap of VAD models")
 	_, err = c.detector(dtmf.Config{})
 	assert.ErrorIs(t, err, dtmf.ErrConfig, "a bad configuration is an error, not a cached bank")
 }

@@ -150,7 +150,7 @@ func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start in
 	if op.det, err = opts.Cache.detector(dc); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	if op.vd, err = vad.New(vc); err != nil {
+	if op.vd, err = opts.Cache.voiceDetector(vc); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	op.dEv = make([]dtmf.Event, 0, 16)

@@ -2,10 +2,12 @@ package engine_test
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -176,6 +178,14 @@ func TestAStopToneDuringThePromptGivesAnEmptyRecording(t *testing.T) {
 	assert.EqualValues(t, sec(2)+beep, op2.Span().Listen, "the 16 kHz prompt lasts 2 s on the 8 kHz stream")
 }
 
+func loadPrompt(t *testing.T, path string) engine.PromptAudio {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	return engine.LoadPrompt(f, path)
+}
+
 func TestPromptFailures(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "p8k.wav")
@@ -189,9 +199,9 @@ func TestPromptFailures(t *testing.T) {
 		prompt  engine.PromptAudio
 		subcode int
 	}{
-		{"an 8 kHz prompt fails with bad format", engine.LoadPromptFile(bad), 8535},
-		{"a file that is not WAV fails with bad format", engine.LoadPromptFile(notWAV), 8535},
-		{"a missing file fails with download failed", engine.LoadPromptFile(filepath.Join(dir, "none.wav")), 8536},
+		{"an 8 kHz prompt fails with bad format", loadPrompt(t, bad), 8535},
+		{"a file that is not WAV fails with bad format", loadPrompt(t, notWAV), 8535},
+		{"a read error fails with download failed", engine.LoadPrompt(iotest.ErrReader(errors.New("connection reset")), "p.wav"), 8536},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			op := runOp(t, request(t, `{}`), &c.prompt, engine.DefaultOptions(rate), media.Silence(sec(1)), 0, engine.EndSilence)

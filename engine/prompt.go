@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/recsim/recsim/media"
 )
@@ -36,17 +35,6 @@ func LoadPrompt(r io.Reader, name string) PromptAudio {
 		return promptFailure(err)
 	}
 	return PromptAudio{PCM: pcm}
-}
-
-// LoadPromptFile loads a prompt from a local file (a missing or unreadable
-// file is a failed download, 8536).
-func LoadPromptFile(path string) PromptAudio {
-	f, err := os.Open(path)
-	if err != nil {
-		return PromptAudio{Outcome: OutPromptDownload, Err: err}
-	}
-	defer f.Close()
-	return LoadPrompt(f, path)
 }
 
 func promptFailure(err error) PromptAudio {

@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -35,14 +36,14 @@ func ResolvePrompt(uri, dir string) *engine.PromptAudio {
 		if err != nil || u.Path == "" {
 			p = engine.PromptAudio{Outcome: engine.OutPromptDownload, Err: fmt.Errorf("prompt URI %q: %v", uri, err)}
 		} else {
-			p = engine.LoadPromptFile(u.Path)
+			p = loadPromptFile(u.Path)
 		}
 	default:
 		path := uri
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(dir, path)
 		}
-		p = engine.LoadPromptFile(path)
+		p = loadPromptFile(path)
 	}
 	return &p
 }
@@ -110,4 +111,16 @@ func feed(op *engine.Operation, pcm []int16, frame int) int {
 		used += op.Process(pcm[used:min(used+frame, len(pcm))])
 	}
 	return used
+}
+
+// loadPromptFile loads a prompt from a local file: a missing or unreadable
+// file is a failed download (8536), anything else as engine.LoadPrompt
+// says.
+func loadPromptFile(path string) engine.PromptAudio {
+	f, err := os.Open(path)
+	if err != nil {
+		return engine.PromptAudio{Outcome: engine.OutPromptDownload, Err: err}
+	}
+	defer f.Close()
+	return engine.LoadPrompt(f, path)
 }

@@ -239,9 +239,9 @@ func newPlayPrompt(prompt *PromptAudio, opts Options, start int64) (*Operation, 
 	return op, nil
 }
 
-// Process feeds the next caller samples (starting at stream index
-// Position()) and returns how many of them the operation consumed: all of
-// them, unless it ended inside pcm, in which case the rest belongs to
+// Process feeds the next caller samples (the stream continues where the
+// last call left off, from Span().Start) and returns how many of them the
+// operation consumed: all of them, unless it ended inside pcm, in which case the rest belongs to
 // whatever follows on the stream. It does not allocate in steady state and
 // does not retain pcm.
 func (op *Operation) Process(pcm []int16) int {
@@ -506,14 +506,6 @@ func (op *Operation) Stop(o Outcome) {
 
 // Done reports whether the operation has ended.
 func (op *Operation) Done() bool { return op.done }
-
-// Position returns the stream index of the next sample Process expects.
-func (op *Operation) Position() int64 {
-	if op.done {
-		return op.end
-	}
-	return op.pos
-}
 
 // Result returns the results-table row the operation ended with (the row
 // of OutcomeNone while it runs).

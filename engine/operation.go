@@ -241,9 +241,9 @@ func newPlayPrompt(prompt *PromptAudio, opts Options, start int64) (*Operation, 
 
 // Process feeds the next caller samples (the stream continues where the
 // last call left off, from Span().Start) and returns how many of them the
-// operation consumed: all of them, unless it ended inside pcm, in which case the rest belongs to
-// whatever follows on the stream. It does not allocate in steady state and
-// does not retain pcm.
+// operation consumed: all of them, unless it ended inside pcm, in which
+// case the rest belongs to whatever follows on the stream. It does not
+// allocate in steady state and does not retain pcm.
 func (op *Operation) Process(pcm []int16) int {
 	from := op.pos
 	if op.play { // a playPrompt has no detectors: the caller's audio only advances its clock

@@ -45,25 +45,50 @@ func NewCache(entries int) *Cache {
 		beeps: lru[beepKey, []int16]{max: entries}}
 }
 
+// shared returns l's value for k, building it with build (outside the
+// lock: two operations may both build it, one of them is kept) when l has
+// none. A build error is returned and nothing is kept.
+func shared[K comparable, V any](mu *sync.Mutex, l *lru[K, V], k K, build func() (V, error)) (V, error) {
+	mu.Lock()
+	v, ok := l.get(k)
+	mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := build()
+	if err != nil {
+		return v, err
+	}
+	mu.Lock()
+	l.put(k, v)
+	mu.Unlock()
+	return v, nil
+}
+
 // detector returns a DTMF detector for cfg, sharing the cache's bank for
 // cfg when c has one (c may be nil).
 func (c *Cache) detector(cfg dtmf.Config) (*dtmf.Detector, error) {
 	if c == nil {
 		return dtmf.New(cfg)
 	}
-	c.mu.Lock()
-	b, ok := c.banks.get(cfg)
-	c.mu.Unlock()
-	if !ok {
-		var err error
-		if b, err = dtmf.NewBank(cfg); err != nil { // outside the lock, like beep
-			return nil, err
-		}
-		c.mu.Lock()
-		c.banks.put(cfg, b)
-		c.mu.Unlock()
+	b, err := shared(&c.mu, &c.banks, cfg, func() (*dtmf.Bank, error) { return dtmf.NewBank(cfg) })
+	if err != nil {
+		return nil, err
 	}
 	return b.New(), nil
+}
+
+// voiceDetector returns a VAD for cfg, sharing the cache's model for cfg
+// when c has one (c may be nil).
+func (c *Cache) voiceDetector(cfg vad.Config) (*vad.Detector, error) {
+	if c == nil {
+		return vad.New(cfg)
+	}
+	m, err := shared(&c.mu, &c.models, cfg, func() (*vad.Model, error) { return vad.NewModel(cfg) })
+	if err != nil {
+		return nil, err
+	}
+	return m.New(), nil
 }
 
 // beepKey is what a beep's samples depend on.
@@ -73,48 +98,19 @@ type beepKey struct {
 	samples, rampLen int
 }
 
-// voiceDetector returns a VAD for cfg, sharing the cache's model for cfg
-// when c has one (c may be nil).
-func (c *Cache) voiceDetector(cfg vad.Config) (*vad.Detector, error) {
-	if c == nil {
-		return vad.New(cfg)
-	}
-	c.mu.Lock()
-	m, ok := c.models.get(cfg)
-	c.mu.Unlock()
-	if !ok {
-		var err error
-		if m, err = vad.NewModel(cfg); err != nil {
-			return nil, err
-		}
-		c.mu.Lock()
-		c.models.put(cfg, m)
-		c.mu.Unlock()
-	}
-	return m.New(), nil
-}
-
 // beep returns the beep b at rate, from c when it has it (c may be nil).
 // The slice may be shared by every operation with the same beep: it must
 // not be modified.
 func (c *Cache) beep(rate media.SampleRate, b BeepConfig) []int16 {
 	k := beepKey{rate: rate, hz: b.Hz, level: b.Level, samples: int(rate.N(b.Duration)), rampLen: int(rate.N(b.Ramp))}
-	synth := func() []int16 {
-		return media.Tone(rate, k.samples, media.ToneSpec{Hz: b.Hz, Level: b.Level, Ramp: k.rampLen})
+	synth := func() ([]int16, error) {
+		return media.Tone(rate, k.samples, media.ToneSpec{Hz: b.Hz, Level: b.Level, Ramp: k.rampLen}), nil
 	}
 	if c == nil {
-		return synth()
-	}
-	c.mu.Lock()
-	pcm, ok := c.beeps.get(k)
-	c.mu.Unlock()
-	if ok {
+		pcm, _ := synth()
 		return pcm
 	}
-	pcm = synth() // outside the lock: two operations may both build it; one wins
-	c.mu.Lock()
-	c.beeps.put(k, pcm)
-	c.mu.Unlock()
+	pcm, _ := shared(&c.mu, &c.beeps, k, synth) // synth never fails
 	return pcm
 }
 

@@ -53,4 +53,7 @@
 // not keep its sub-format, so integer and float samples cannot be told
 // apart (read such files with [media.NewReader]). Do not call
 // Decoder.Duration before NewSource: before ReadInfo it consumes the stream.
+// go-audio's header parser allocates as many bytes as a fmt chunk claims
+// (up to 4 GiB) before NewSource sees the header: give it trusted files
+// only, and untrusted ones to media's reader, which bounds the fmt chunk.
 package goaudio

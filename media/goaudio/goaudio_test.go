@@ -155,7 +155,7 @@ type oneByteAtATime struct{ *bytes.Reader }
 func (r oneByteAtATime) Read(p []byte) (int, error) { return r.Reader.Read(p[:min(len(p), 1)]) }
 
 func TestSourceIsNotMisledByShortReads(t *testing.T) {
-	for _, name := range []string{"pcm24_stereo_48000.wav", "u8_4ch_8000.wav", "float32_stereo_44100.wav"} {
+	for _, name := range []string{"pcm16_mono_16000.wav", "pcm24_stereo_48000.wav", "u8_4ch_8000.wav", "float32_stereo_44100.wav"} {
 		t.Run(name+" read one byte at a time gives the same samples", func(t *testing.T) {
 			b, want, _ := mediaReads(t, name)
 			s, err := goaudio.NewSource(wav.NewDecoder(oneByteAtATime{bytes.NewReader(b)}))

@@ -11,6 +11,7 @@ const (
 	EndStall                     // no more frames: media receive timeout
 )
 
+// String returns the policy's name as flags and options spell it.
 func (e EndOfMedia) String() string { return [...]string{"silence", "hangup", "stall"}[e] }
 
 // FrameMs is the default frame, in milliseconds (docs/audio.md).

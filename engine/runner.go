@@ -42,6 +42,7 @@ const (
 	Fast                 // as fast as the CPU allows: an operation runs to its end as soon as it starts
 )
 
+// String returns the mode's name as the --clock flag spells it.
 func (m Mode) String() string { return [...]string{"realtime", "fast"}[m] }
 
 // RunnerOptions configure a Runner.

@@ -22,6 +22,7 @@ type RequestError struct {
 	Reason string // what is valid
 }
 
+// Error says "field = value: what is valid".
 func (e *RequestError) Error() string {
 	return fmt.Sprintf("%s = %s: %s", e.Field, e.Value, e.Reason)
 }

@@ -224,3 +224,34 @@ func TestResourceDataIsTheOperationWithODataIDAndEtag(t *testing.T) {
 	assert.Equal(t, 8514.0, ri["subcode"])
 	assert.Equal(t, engine.ResultOf(engine.OutStopTone).Message, ri["message"])
 }
+
+func TestACallbackThatRedirectsIsAFailedAttemptAndThePayloadGoesNowhereElse(t *testing.T) {
+	var elsewhere sync.Mutex
+	posts := 0
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		elsewhere.Lock()
+		posts++
+		elsewhere.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer other.Close()
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/steal", http.StatusTemporaryRedirect) // 307 re-POSTs the body
+	}))
+	defer redirector.Close()
+
+	cfg := fast()
+	cfg.Notify = quickRetry(3, time.Second)
+	m := newMock(t, cfg, nil)
+	r := m.send("POST", "/recsim/v1/calls", []byte(`{"callbackUri": "`+redirector.URL+`"}`), "Content-Type", "application/json")
+	require.Equal(t, http.StatusCreated, r.Status)
+	m.drain()
+	log := m.noteLog(r.json(t)["id"].(string))
+	require.Len(t, log, 1)
+	assert.False(t, log[0].Delivered, "a 3xx is not an acknowledgement")
+	assert.Equal(t, 3, log[0].Attempts, "it is retried like any failed attempt")
+	assert.Contains(t, log[0].LastError, "307")
+	elsewhere.Lock()
+	defer elsewhere.Unlock()
+	assert.Zero(t, posts, "the redirect target never receives the payload")
+}

@@ -220,6 +220,13 @@ func New(cfg Config) (*Server, error) {
 			s.allow[h] = true
 		}
 	}
+	// Notifications never follow a redirect: a 3xx is a failed attempt, as
+	// the service would not re-POST a payload (with its recording tokens)
+	// to another host (docs/wire.md#notifications). The caller's client is copied, not
+	// changed.
+	nc := *s.client
+	nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	s.client = &nc
 	pc := *s.client
 	pc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if !s.promptHostAllowed(req.URL) {

@@ -97,12 +97,13 @@ func runServe(e *env, args []string) int {
 	var hosts hostList
 	fs.Var(&hosts, "allow-prompt-host", "a host prompts may be fetched from (repeatable; default: 127.0.0.1, ::1, localhost)")
 	rate := fs.Int("rate", 16000, "a call's media rate until its first media says otherwise (Hz)")
+	baseURL := fs.String("base-url", "", "root URL for Location and recordingLocation, as bots reach the server (default: the address each connection was accepted on; never the Host header)")
 	pos, err := parse(fs, args)
 	if err == nil {
 		err = wantArgs(pos, 0, "")
 	}
 	cfg := server.Config{DataDir: *dataDir, Token: *token, Retention: *retention, DocsCasing: *docsCasing,
-		StrictV1: *strictV1, StrictCompliance: *strictCompliance, Rate: media.SampleRate(*rate)}
+		StrictV1: *strictV1, StrictCompliance: *strictCompliance, Rate: media.SampleRate(*rate), BaseURL: *baseURL}
 	if err == nil && *retention <= 0 {
 		err = fmt.Errorf("--retention = %s: must be positive", *retention)
 	}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -582,4 +584,37 @@ func TestTheInboxIsACallbackURIForTryingTheMockWithoutABot(t *testing.T) {
 	g = m.send("GET", "/recsim/v1/inbox?call=00000000-0000-4000-8000-000000000000", nil)
 	assert.JSONEq(t, `{"value": []}`, string(g.Body))
 	assert.Equal(t, http.StatusUnsupportedMediaType, m.send("POST", "/recsim/v1/inbox", []byte("x"), "Content-Type", "text/plain").Status)
+}
+
+func TestTheHostHeaderIsNeverEchoedIntoLocations(t *testing.T) {
+	m := newMock(t, fast(), nil)
+	id := m.established("")
+	require.Equal(t, http.StatusNoContent, m.send("PUT", "/recsim/v1/calls/"+id+"/media",
+		[]byte(`{"caller": [{"silence": 1.5}]}`), "Content-Type", "application/json").Status)
+	forged := func(method, path, body string) *http.Response {
+		req, err := http.NewRequest(method, m.url+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Host = "attacker.example"
+		req.Header.Set("Authorization", bearer)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := m.client.Do(req)
+		require.NoError(t, err)
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	resp := forged("POST", "/v1.0/communications/calls/"+id+"/recordResponse", `{"maxRecordDurationInSeconds": 1, "playBeep": false}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	loc := resp.Header.Get("Location")
+	assert.True(t, strings.HasPrefix(loc, m.url+"/v1.0/"), "Location %q is on the listening address %s", loc, m.url)
+	m.drain()
+	u, err := url.Parse(loc)
+	require.NoError(t, err)
+	resp = forged("GET", u.Path, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var op map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&op))
+	rec, _ := op["recordingLocation"].(string)
+	require.NotEmpty(t, rec, "the 1 s recording is offered: %v", op)
+	assert.True(t, strings.HasPrefix(rec, m.url+"/"), "recordingLocation %q is on the listening address", rec)
+	assert.NotContains(t, rec, "attacker")
 }

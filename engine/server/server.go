@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -53,7 +54,8 @@ type Config struct {
 	// with a connection pool sized for many calls.
 	HTTPClient *http.Client
 	// BaseURL is the server's root URL as bots reach it (e.g.
-	// "https://mock.example:8443"); "" derives it from each request's Host.
+	// "https://mock.example:8443"); "": the address each connection was
+	// accepted on. The Host header is never used (docs/server.md).
 	BaseURL string
 
 	// Tuning and test hooks.
@@ -491,9 +493,13 @@ func (q *request) root() string {
 	if q.r.TLS != nil {
 		scheme = "https"
 	}
-	host := q.r.Host
-	if host == "" {
-		host = "localhost"
+	// The address the connection was accepted on, never the Host header
+	// (a client could make the server hand out links to any host;
+	// docs/server.md). A request that did not come through a listener
+	// (a handler called directly) gets localhost.
+	host := "localhost"
+	if a, ok := q.r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && a.String() != "" {
+		host = a.String()
 	}
 	return scheme + "://" + host
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
+	"github.com/recsim/recsim/engine/picture"
 	"github.com/recsim/recsim/engine/scenario"
 	"github.com/recsim/recsim/fixtures/scenarios"
 )
@@ -63,22 +64,18 @@ final recordOperation and the timeline into DIR.`)
 			pcm  []int16
 		}{"recording.wav", op.Recording()})
 	}
+	var set outputSet // all of the demo's files, or none of them
 	for _, f := range files {
-		if err := writeWAV(filepath.Join(abs, f.name), f.pcm, rate); err != nil {
-			fmt.Fprintf(e.stderr, "recsim demo: %s\n", oneLine(err.Error()))
-			return exitFailure
-		}
+		set.add(filepath.Join(abs, f.name), func(w *os.File) error { return writeWAV(w, f.pcm, rate) })
 	}
 	wire, _ := json.MarshalIndent(view.Wire(res.Wire), "", "  ")
-	if err := os.WriteFile(filepath.Join(abs, "operation.json"), append(wire, '\n'), 0o644); err != nil {
-		fmt.Fprintf(e.stderr, "recsim demo: %s\n", oneLine(err.Error()))
-		return exitFailure
-	}
-	if err := writePNG(filepath.Join(abs, "timeline.png"), op, res.Audio.PCM); err != nil {
-		fmt.Fprintf(e.stderr, "recsim demo: %s\n", oneLine(err.Error()))
-		return exitFailure
-	}
-	if err := writeTimeline(filepath.Join(abs, "timeline.json"), op, id); err != nil {
+	set.add(filepath.Join(abs, "operation.json"), func(w *os.File) error {
+		_, err := w.Write(append(wire, '\n'))
+		return err
+	})
+	set.add(filepath.Join(abs, "timeline.png"), func(w *os.File) error { return picture.WritePNG(w, op, res.Audio.PCM) })
+	set.add(filepath.Join(abs, "timeline.json"), func(w *os.File) error { return writeTimeline(w, op, id) })
+	if err := set.commit(); err != nil {
 		fmt.Fprintf(e.stderr, "recsim demo: %s\n", oneLine(err.Error()))
 		return exitFailure
 	}

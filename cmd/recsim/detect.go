@@ -11,32 +11,40 @@ import (
 	"github.com/recsim/recsim/vad"
 )
 
-// fileRate opens path only to validate it and read its rate.
-func fileRate(path string) (media.SampleRate, error) {
-	rd, err := media.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer rd.Close()
-	return rd.Rate(), nil
-}
+// maxAudioSeconds caps what a command reads from one input: 2 h of audio
+// (a caller file longer than any call a test needs; at 48 kHz it is 660 MB
+// of samples), so a endless pipe or a huge file fails with a clear error
+// instead of taking the machine's memory.
+const maxAudioSeconds = 2 * 60 * 60
 
-// streamFile feeds a WAV file's samples to fn in 20 ms frames without
-// holding the file in memory.
-func streamFile(path string, fn func(pcm []int16)) (media.SampleRate, error) {
+// streamFile opens path once (pipes, FIFOs and process substitution work),
+// calls start with its rate, then feeds its samples to fn in 20 ms frames
+// without holding the file in memory. It stops with an error past
+// maxAudioSeconds.
+func streamFile(path string, start func(media.SampleRate) error, fn func(pcm []int16)) (media.SampleRate, error) {
 	rd, err := media.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer rd.Close()
-	buf := make([]int16, int(rd.Rate())/50)
+	rate := rd.Rate()
+	if err := start(rate); err != nil {
+		return 0, err
+	}
+	buf := make([]int16, int(rate)/50)
+	limit := int64(maxAudioSeconds) * int64(rate)
+	var total int64
 	for {
 		n, err := rd.Read(buf)
+		total += int64(n)
+		if total > limit {
+			return 0, fmt.Errorf("%s: longer than %d h of audio at %d Hz: recsim reads at most that from one input", path, maxAudioSeconds/3600, int(rate))
+		}
 		if n > 0 {
 			fn(buf[:n])
 		}
 		if errors.Is(err, io.EOF) {
-			return rd.Rate(), nil
+			return rate, nil
 		}
 		if err != nil {
 			return 0, err
@@ -63,16 +71,13 @@ on one line (an empty line if none). With --json it prints
 	if err != nil {
 		return fail(e, "dtmf", err)
 	}
-	rate, err := fileRate(pos[0])
-	if err != nil {
-		return fail(e, "dtmf", err)
-	}
-	det, err := dtmf.New(dtmf.DefaultConfig(int(rate)))
-	if err != nil {
-		return fail(e, "dtmf", err)
-	}
+	var det *dtmf.Detector
 	var events []dtmf.Event
-	if _, err := streamFile(pos[0], func(pcm []int16) { events = det.Process(events, pcm) }); err != nil {
+	rate, err := streamFile(pos[0], func(r media.SampleRate) (err error) {
+		det, err = dtmf.New(dtmf.DefaultConfig(int(r)))
+		return err
+	}, func(pcm []int16) { events = det.Process(events, pcm) })
+	if err != nil {
 		return fail(e, "dtmf", err)
 	}
 	events = det.Flush(events)
@@ -112,16 +117,13 @@ sample (hangover excluded), both in whole milliseconds from the file's start.`)
 	if err != nil {
 		return fail(e, "vad", err)
 	}
-	rate, err := fileRate(pos[0])
-	if err != nil {
-		return fail(e, "vad", err)
-	}
-	det, err := vad.New(vad.DefaultConfig(int(rate)))
-	if err != nil {
-		return fail(e, "vad", err)
-	}
+	var det *vad.Detector
 	var events []vad.Event
-	if _, err := streamFile(pos[0], func(pcm []int16) { events = det.Process(events, pcm) }); err != nil {
+	rate, err := streamFile(pos[0], func(r media.SampleRate) (err error) {
+		det, err = vad.New(vad.DefaultConfig(int(r)))
+		return err
+	}, func(pcm []int16) { events = det.Process(events, pcm) })
+	if err != nil {
 		return fail(e, "vad", err)
 	}
 	events = det.Flush(events)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/recsim/recsim/engine/scenario"
@@ -33,7 +34,9 @@ rate. The scenario format is described in the README.`)
 	if err != nil {
 		return fail(e, "gen", err)
 	}
-	if err := writeWAV(out, audio.PCM, audio.Rate); err != nil {
+	var set outputSet
+	set.add(out, func(f *os.File) error { return writeWAV(f, audio.PCM, audio.Rate) })
+	if err := set.commit(); err != nil {
 		fmt.Fprintf(e.stderr, "recsim gen: %s\n", oneLine(err.Error()))
 		return exitFailure
 	}

@@ -3,6 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/recsim/recsim/engine/graph"
+	"github.com/recsim/recsim/engine/picture"
+	"os"
 )
 
 func runPlot(e *env, args []string) int {
@@ -39,7 +42,10 @@ outbound prompt and beep on a second lane.`)
 	if err != nil {
 		return fail(e, "plot", err)
 	}
-	if err := writePNG(out, op, pcm); err != nil {
+	var set outputSet
+	set.add(out, func(f *os.File) error { return picture.WritePNG(f, op, pcm) })
+	o.outputs(&set, op, pcm, graph.NewID()) // --timeline, and --plot if given too
+	if err := set.commit(); err != nil {
 		fmt.Fprintf(e.stderr, "recsim plot: %s\n", oneLine(err.Error()))
 		return exitFailure
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -39,42 +40,73 @@ func (o *opFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.plot, "plot", "", "also draw the operation's timeline picture (PNG) to this file")
 }
 
-// outputs writes the side files the flags ask for.
-func (o *opFlags) outputs(op *engine.Operation, caller []int16, id string) error {
+// outputs stages the side files the flags ask for in set.
+func (o *opFlags) outputs(set *outputSet, op *engine.Operation, caller []int16, id string) {
 	if o.timeline != "" {
-		if err := writeTimeline(o.timeline, op, id); err != nil {
-			return err
-		}
+		set.add(o.timeline, func(f *os.File) error { return writeTimeline(f, op, id) })
 	}
 	if o.plot != "" {
-		if err := writePNG(o.plot, op, caller); err != nil {
-			return err
-		}
+		set.add(o.plot, func(f *os.File) error { return picture.WritePNG(f, op, caller) })
 	}
-	return nil
 }
 
-// writePNG draws op's timeline picture into path, atomically.
-func writePNG(path string, op *engine.Operation, caller []int16) error {
-	return writeAtomic(path, func(f *os.File) error { return picture.WritePNG(f, op, caller) })
+// outputSet writes a command's output files together: each is written
+// whole to a temporary file beside its name, and only when every one has
+// been written are they all renamed into place. On any failure none is
+// left behind (docs/cli.md), not even a file an earlier step of the same
+// command wrote.
+type outputSet struct {
+	staged []staged
+	err    error
 }
 
-// writeAtomic writes a file through a temporary one renamed into place, so
-// a failure never leaves a half-written file under the name.
-func writeAtomic(path string, write func(*os.File) error) error {
+type staged struct{ tmp, path string }
+
+// add writes one output to its temporary file; the first error is kept
+// and later adds do nothing.
+func (s *outputSet) add(path string, write func(*os.File) error) {
+	if s.err != nil {
+		return
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".recsim-*")
 	if err != nil {
-		return err
+		s.err = fmt.Errorf("writing %s: %w", path, err)
+		return
 	}
-	defer os.Remove(tmp.Name())
+	s.staged = append(s.staged, staged{tmp.Name(), path})
 	err = write(tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644) // CreateTemp makes 0600; outputs are ordinary files
 	}
-	return os.Rename(tmp.Name(), path)
+	if err != nil {
+		s.err = fmt.Errorf("writing %s: %w", path, err)
+	}
+}
+
+// commit renames every output into place, or, after a failure, removes
+// them all and returns the failure.
+func (s *outputSet) commit() error {
+	if s.err == nil {
+		for i, st := range s.staged {
+			if err := os.Rename(st.tmp, st.path); err != nil {
+				for _, done := range s.staged[:i] { // the ones already in place go too
+					os.Remove(done.path)
+				}
+				s.err = fmt.Errorf("writing %s: %w", st.path, err)
+				break
+			}
+		}
+		if s.err == nil {
+			return nil
+		}
+	}
+	for _, st := range s.staged {
+		os.Remove(st.tmp)
+	}
+	return s.err
 }
 
 func runRecord(e *env, args []string) int {
@@ -114,19 +146,18 @@ input, with one line naming the file, field and value.`)
 		return fail(e, "record", err)
 	}
 	view := graph.OperationView{ID: graph.NewID(), ClientContext: req.ClientContext, Status: op.Result().Status, Outcome: op.Result().Outcome}
+	var set outputSet
 	if op.HasRecording() && out != "" {
 		abs, err := filepath.Abs(out)
 		if err != nil {
 			return fail(e, "record", err)
 		}
-		if err := writeWAV(abs, op.Recording(), rate); err != nil {
-			fmt.Fprintf(e.stderr, "recsim record: %s\n", oneLine(err.Error()))
-			return exitFailure
-		}
+		set.add(abs, func(f *os.File) error { return writeWAV(f, op.Recording(), rate) })
 		loc := "file://" + filepath.ToSlash(abs)
 		view.Location = &loc
 	}
-	if err := o.outputs(op, pcm, view.ID); err != nil {
+	o.outputs(&set, op, pcm, view.ID)
+	if err := set.commit(); err != nil {
 		fmt.Fprintf(e.stderr, "recsim record: %s\n", oneLine(err.Error()))
 		return exitFailure
 	}
@@ -138,12 +169,18 @@ input, with one line naming the file, field and value.`)
 // loadInputs reads the caller WAV and the request (defaults without one);
 // dir is where the request's relative prompt paths start.
 func loadInputs(caller, request string, strictV1 bool) (pcm []int16, rate media.SampleRate, req engine.RecordRequest, dir string, err error) {
-	if pcm, rate, err = media.ReadFile(caller); err != nil {
+	rd, err := media.Open(caller) // each input is opened once: pipes work
+	if err != nil {
+		return
+	}
+	defer rd.Close()
+	rate = rd.Rate()
+	if pcm, err = readAllCapped(rd, caller); err != nil {
 		return
 	}
 	body, dir := []byte(nil), "."
 	if request != "" {
-		if body, err = os.ReadFile(request); err != nil {
+		if body, err = readRequest(request); err != nil {
 			return
 		}
 		dir = filepath.Dir(request)
@@ -181,28 +218,67 @@ func (o *opFlags) run(req engine.RecordRequest, pcm []int16, rate media.SampleRa
 	return op, wire, nil
 }
 
-// writeWAV writes pcm as a WAV file, atomically.
-func writeWAV(path string, pcm []int16, rate media.SampleRate) error {
-	return writeAtomic(path, func(f *os.File) error {
-		w, err := media.NewWriter(f, rate)
-		if err == nil {
-			err = w.Write(pcm)
-		}
-		if err == nil {
-			err = w.Close()
-		}
-		return err
-	})
+// maxRequestBytes caps a request file: Graph's own limit on JSON bodies.
+const maxRequestBytes = 1 << 20
+
+// readRequest reads a request file of at most maxRequestBytes.
+func readRequest(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxRequestBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxRequestBytes {
+		return nil, fmt.Errorf("%s: more than 1 MiB: a recordResponse body is at most 1 MiB", path)
+	}
+	return b, nil
 }
 
-func writeTimeline(path string, op *engine.Operation, id string) error {
+// readAllCapped reads every sample of rd, up to maxAudioSeconds of audio.
+func readAllCapped(rd *media.Reader, name string) ([]int16, error) {
+	limit := int64(maxAudioSeconds) * int64(rd.Rate())
+	if rd.Len() > limit {
+		return nil, fmt.Errorf("%s: %d samples at %d Hz: longer than %d h of audio, the most recsim reads from one input", name, rd.Len(), int(rd.Rate()), maxAudioSeconds/3600)
+	}
+	var out []int16
+	buf := make([]int16, 1<<16)
+	for {
+		n, err := rd.Read(buf)
+		out = append(out, buf[:n]...)
+		if int64(len(out)) > limit {
+			return nil, fmt.Errorf("%s: longer than %d h of audio at %d Hz, the most recsim reads from one input", name, maxAudioSeconds/3600, int(rd.Rate()))
+		}
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// writeWAV writes pcm to f as a WAV file.
+func writeWAV(f *os.File, pcm []int16, rate media.SampleRate) error {
+	w, err := media.NewWriter(f, rate)
+	if err == nil {
+		err = w.Write(pcm)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	return err
+}
+
+func writeTimeline(f *os.File, op *engine.Operation, id string) error {
 	entries := make([]graph.TimelineEntry, 0, len(op.Timeline()))
 	for _, ev := range op.Timeline() {
 		entries = append(entries, graph.Entry(ev, op.Rate(), id))
 	}
 	b, _ := json.MarshalIndent(map[string]any{"value": entries}, "", "  ")
-	return writeAtomic(path, func(f *os.File) error {
-		_, err := f.Write(append(b, '\n'))
-		return err
-	})
+	_, err := f.Write(append(b, '\n'))
+	return err
 }

@@ -19,16 +19,16 @@ cannot read it.`)
 	if err != nil {
 		return fail(e, "wavinfo", err)
 	}
-	pcm, rate, err := media.ReadFile(pos[0])
+	rd, err := media.Open(pos[0]) // once: pipes and process substitution work
 	if err != nil {
 		return fail(e, "wavinfo", err)
 	}
-	rd, err := media.Open(pos[0])
+	defer rd.Close()
+	f, rate := rd.Format(), rd.Rate()
+	pcm, err := readAllCapped(rd, pos[0])
 	if err != nil {
 		return fail(e, "wavinfo", err)
 	}
-	f := rd.Format()
-	rd.Close()
 	fmt.Fprintf(e.stdout, "%s: %d Hz, %d channel(s), %s %d-bit%s, %d samples (%.3f s), %.1f dBFS\n",
 		pos[0], int(rate), f.Channels, f.Encoding, f.Bits, map[bool]string{true: " extensible", false: ""}[f.Extensible],
 		len(pcm), float64(len(pcm))/float64(rate), media.Level(pcm))

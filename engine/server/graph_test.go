@@ -618,3 +618,26 @@ func TestTheHostHeaderIsNeverEchoedIntoLocations(t *testing.T) {
 	assert.True(t, strings.HasPrefix(rec, m.url+"/"), "recordingLocation %q is on the listening address", rec)
 	assert.NotContains(t, rec, "attacker")
 }
+
+func TestPerCallBeepOptionsAreValidatedToTheirRanges(t *testing.T) {
+	m := newMock(t, fast(), nil)
+	for _, c := range []struct{ options, field, value string }{
+		{`{"beepHz": 99}`, "beepHz", "99"},
+		{`{"beepHz": 4001}`, "beepHz", "4001"},
+		{`{"beepMs": 9}`, "beepMs", "9"},
+		{`{"beepMs": 10000}`, "beepMs", "10000"},
+		{`{"beepLevel": -61}`, "beepLevel", "-61"},
+		{`{"beepLevel": 1}`, "beepLevel", "1"},
+	} {
+		t.Run(c.options+" is refused naming the field and value", func(t *testing.T) {
+			r := m.send("POST", "/recsim/v1/calls", []byte(`{"callbackUri": "`+m.bot.URL+`", "options": `+c.options+`}`), "Content-Type", "application/json")
+			require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+			_, msg, _ := r.graphError(t)
+			assert.Contains(t, msg, "options."+c.field+" = "+c.value)
+		})
+	}
+	for _, ok := range []string{`{"beepHz": 100, "beepMs": 10, "beepLevel": -60}`, `{"beepHz": 4000, "beepMs": 2000, "beepLevel": 0}`} {
+		r := m.send("POST", "/recsim/v1/calls", []byte(`{"callbackUri": "`+m.bot.URL+`", "options": `+ok+`}`), "Content-Type", "application/json")
+		assert.Equal(t, http.StatusCreated, r.Status, "%s: %s", ok, r.Body)
+	}
+}

@@ -163,16 +163,26 @@ func applyOptions(raw json.RawMessage, base callOptions) (callOptions, error) {
 		}
 		o.ops.Rate = r
 	}
+	// The beep's ranges (docs/server.md#per-call-options): wide enough for
+	// every beep a service plays, narrow enough that no client can make the
+	// server synthesise and keep an arbitrarily long one. A beep the call
+	// cannot carry (above half its rate) still fails with playBeepFailed.
 	if j.BeepHz != nil {
+		if !(*j.BeepHz >= 100 && *j.BeepHz <= 4000) { // NaN fails too
+			return o, &optionError{"beepHz", fmt.Sprint(*j.BeepHz), "must be 100–4000 Hz"}
+		}
 		o.ops.Beep.Hz = *j.BeepHz
 	}
 	if j.BeepMs != nil {
-		if *j.BeepMs < 0 || *j.BeepMs > 10000 {
-			return o, &optionError{"beepMs", fmt.Sprint(*j.BeepMs), "must be 0–10000 ms"}
+		if *j.BeepMs < 10 || *j.BeepMs > 2000 {
+			return o, &optionError{"beepMs", fmt.Sprint(*j.BeepMs), "must be 10–2000 ms"}
 		}
 		o.ops.Beep.Duration = time.Duration(*j.BeepMs) * time.Millisecond
 	}
 	if j.BeepLevel != nil {
+		if !(*j.BeepLevel >= -60 && *j.BeepLevel <= 0) {
+			return o, &optionError{"beepLevel", fmt.Sprint(*j.BeepLevel), "must be −60…0 dBFS"}
+		}
 		o.ops.Beep.Level = *j.BeepLevel
 	}
 	if j.Fault != nil {

@@ -97,6 +97,7 @@ func runServe(e *env, args []string) int {
 	var hosts hostList
 	fs.Var(&hosts, "allow-prompt-host", "a host prompts may be fetched from (repeatable; default: 127.0.0.1, ::1, localhost)")
 	rate := fs.Int("rate", 16000, "a call's media rate until its first media says otherwise (Hz)")
+	maxConns := fs.Int("max-conns", defaultMaxConns(), "connections served at once; past it a new connection gets 503 (default: half the open-file limit, at most 8192)")
 	baseURL := fs.String("base-url", "", "root URL for Location and recordingLocation, as bots reach the server (default: the address each connection was accepted on; never the Host header)")
 	pos, err := parse(fs, args)
 	if err == nil {
@@ -104,6 +105,9 @@ func runServe(e *env, args []string) int {
 	}
 	cfg := server.Config{DataDir: *dataDir, Token: *token, Retention: *retention, DocsCasing: *docsCasing,
 		StrictV1: *strictV1, StrictCompliance: *strictCompliance, Rate: media.SampleRate(*rate), BaseURL: *baseURL}
+	if err == nil && *maxConns < 1 {
+		err = fmt.Errorf("--max-conns = %d: must be at least 1", *maxConns)
+	}
 	if err == nil && *retention <= 0 {
 		err = fmt.Errorf("--retention = %s: must be positive", *retention)
 	}
@@ -145,9 +149,13 @@ func runServe(e *env, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	// Every connection is bounded in time as well as in number: a client
+	// that sends its body or reads its answer slower than this loses its
+	// connection instead of holding it (a 64 MiB media body at 1 MB/s fits).
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
+	go func() { served <- hs.Serve(newCapListener(ln, *maxConns)) }()
 	log.Info("recsim serve listening", "url", "http://"+ln.Addr().String(), "clock", cfg.Clock.String(),
 		"dataDir", srv.DataDir(), "token", *token != "", "hangupPolicy", *hangup, "endOfMedia", *eom)
 

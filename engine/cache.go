@@ -8,7 +8,10 @@ import (
 	"github.com/recsim/recsim/vad"
 )
 
-// defaultCacheEntries is NewCache's capacity when it is given none.
+// defaultCacheEntries is NewCache's capacity when it is given none: a
+// server meets a few media rates (8 and 16 kHz in practice) and a few
+// beep shapes, so 16 of each keeps every one in use while bounding the
+// cache (reasoning; see NewCache for the memory it bounds).
 const defaultCacheEntries = 16
 
 // Cache holds what operations can share instead of rebuilding it each

@@ -19,37 +19,57 @@ const maxAudioSeconds = 2 * 60 * 60
 
 // streamFile opens path once (pipes, FIFOs and process substitution work),
 // calls start with its rate, then feeds its samples to fn in 20 ms frames
-// without holding the file in memory. It stops with an error past
-// maxAudioSeconds.
+// without holding the file in memory (see feedCapped).
 func streamFile(path string, start func(media.SampleRate) error, fn func(pcm []int16)) (media.SampleRate, error) {
 	rd, err := media.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer rd.Close()
-	rate := rd.Rate()
-	if err := start(rate); err != nil {
+	if err := start(rd.Rate()); err != nil {
 		return 0, err
 	}
-	buf := make([]int16, int(rate)/50)
+	if err := feedCapped(rd, path, fn); err != nil {
+		return 0, err
+	}
+	return rd.Rate(), nil
+}
+
+// feedCapped feeds rd's samples to fn in 20 ms frames (fn must not keep
+// the slice) and stops with an error naming name once they pass
+// maxAudioSeconds: at once when the header already says so, else when
+// the stream gets there.
+func feedCapped(rd *media.Reader, name string, fn func(pcm []int16)) error {
+	rate := rd.Rate()
 	limit := int64(maxAudioSeconds) * int64(rate)
+	tooLong := fmt.Errorf("%s: longer than %d h of audio at %d Hz, the most recsim reads from one input", name, maxAudioSeconds/3600, int(rate))
+	if rd.Len() > limit {
+		return tooLong
+	}
+	buf := make([]int16, int(rate)/50)
 	var total int64
 	for {
 		n, err := rd.Read(buf)
-		total += int64(n)
-		if total > limit {
-			return 0, fmt.Errorf("%s: longer than %d h of audio at %d Hz: recsim reads at most that from one input", path, maxAudioSeconds/3600, int(rate))
+		if total += int64(n); total > limit {
+			return tooLong
 		}
 		if n > 0 {
 			fn(buf[:n])
 		}
 		if errors.Is(err, io.EOF) {
-			return rate, nil
+			return nil
 		}
 		if err != nil {
-			return 0, err
+			return err
 		}
 	}
+}
+
+// readAllCapped reads every sample of rd (see feedCapped).
+func readAllCapped(rd *media.Reader, name string) ([]int16, error) {
+	out := make([]int16, 0, min(max(rd.Len(), 0), 1<<20)) // as media.ReadAll sizes it
+	err := feedCapped(rd, name, func(pcm []int16) { out = append(out, pcm...) })
+	return out, err
 }
 
 type digitJSON struct {

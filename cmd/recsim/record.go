@@ -238,29 +238,6 @@ func readRequest(path string) ([]byte, error) {
 	return b, nil
 }
 
-// readAllCapped reads every sample of rd, up to maxAudioSeconds of audio.
-func readAllCapped(rd *media.Reader, name string) ([]int16, error) {
-	limit := int64(maxAudioSeconds) * int64(rd.Rate())
-	if rd.Len() > limit {
-		return nil, fmt.Errorf("%s: %d samples at %d Hz: longer than %d h of audio, the most recsim reads from one input", name, rd.Len(), int(rd.Rate()), maxAudioSeconds/3600)
-	}
-	var out []int16
-	buf := make([]int16, 1<<16)
-	for {
-		n, err := rd.Read(buf)
-		out = append(out, buf[:n]...)
-		if int64(len(out)) > limit {
-			return nil, fmt.Errorf("%s: longer than %d h of audio at %d Hz, the most recsim reads from one input", name, maxAudioSeconds/3600, int(rd.Rate()))
-		}
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-}
-
 // writeWAV writes pcm to f as a WAV file.
 func writeWAV(f *os.File, pcm []int16, rate media.SampleRate) error {
 	w, err := media.NewWriter(f, rate)
@@ -274,11 +251,7 @@ func writeWAV(f *os.File, pcm []int16, rate media.SampleRate) error {
 }
 
 func writeTimeline(f *os.File, op *engine.Operation, id string) error {
-	entries := make([]graph.TimelineEntry, 0, len(op.Timeline()))
-	for _, ev := range op.Timeline() {
-		entries = append(entries, graph.Entry(ev, op.Rate(), id))
-	}
-	b, _ := json.MarshalIndent(map[string]any{"value": entries}, "", "  ")
+	b, _ := json.MarshalIndent(map[string]any{"value": graph.Timeline(op.Timeline(), op.Rate(), id)}, "", "  ")
 	_, err := f.Write(append(b, '\n'))
 	return err
 }

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -159,7 +162,17 @@ func (c *call) deliver(n *notification) {
 }
 
 // post sends one notification body; nil means the bot acknowledged it.
+// It first waits for one of the callback host's delivery slots; the
+// attempt's timeout starts once it has one.
 func (s *Server) post(uri string, body []byte) error {
+	host := uri
+	if u, err := url.Parse(uri); err == nil {
+		host = u.Host
+	}
+	if !s.slots.acquire(host, s.cfg.Notify.PerHost, s.quit) {
+		return errors.New("server closed before it was sent")
+	}
+	defer s.slots.release(host)
 	ctx, cancel := context.WithTimeout(s.baseCtx, s.cfg.Notify.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, uri, bytes.NewReader(body))
@@ -210,4 +223,60 @@ func (s *Server) notifications(q *request, id string) {
 	}
 	c.mu.Unlock()
 	q.json(http.StatusOK, map[string]any{"value": out})
+}
+
+// hostSlots bounds the POSTs in flight per host. A host's entry exists
+// only while it has POSTs in flight or waiting, so the map is bounded by
+// the deliveries under way, not by every host ever notified.
+type hostSlots struct {
+	mu    sync.Mutex
+	hosts map[string]*hostSlot
+}
+
+type hostSlot struct {
+	free  chan struct{} // a token per slot
+	users int           // holders and waiters
+}
+
+// acquire waits for one of host's n slots; false if quit closed first.
+func (h *hostSlots) acquire(host string, n int, quit <-chan struct{}) bool {
+	h.mu.Lock()
+	if h.hosts == nil {
+		h.hosts = map[string]*hostSlot{}
+	}
+	sl := h.hosts[host]
+	if sl == nil {
+		sl = &hostSlot{free: make(chan struct{}, n)}
+		for range n {
+			sl.free <- struct{}{}
+		}
+		h.hosts[host] = sl
+	}
+	sl.users++
+	h.mu.Unlock()
+	select {
+	case <-sl.free:
+		return true
+	case <-quit:
+		h.leave(host, sl)
+		return false
+	}
+}
+
+// release gives back a slot acquire returned.
+func (h *hostSlots) release(host string) {
+	h.mu.Lock()
+	sl := h.hosts[host]
+	h.mu.Unlock()
+	sl.free <- struct{}{}
+	h.leave(host, sl)
+}
+
+func (h *hostSlots) leave(host string, sl *hostSlot) {
+	h.mu.Lock()
+	sl.users--
+	if sl.users == 0 {
+		delete(h.hosts, host)
+	}
+	h.mu.Unlock()
 }

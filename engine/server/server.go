@@ -87,6 +87,10 @@ type NotifyConfig struct {
 	Initial  time.Duration // 0: 250 ms
 	Max      time.Duration // 0: 30 s
 	Attempts int           // 0: 10
+	// PerHost caps the notification POSTs in flight to one callback host
+	// (0: 64); the others wait their turn before their attempt's Timeout
+	// starts.
+	PerHost int
 }
 
 // Defaults (sim). Each names where it comes from.
@@ -110,6 +114,11 @@ const (
 	defaultNotifyInitial  = 250 * time.Millisecond
 	defaultNotifyMax      = 30 * time.Second
 	defaultNotifyAttempts = 10
+	// 64 POSTs in flight per callback host: a bot answers in milliseconds,
+	// so 64 connections carry thousands of notifications a second, and a
+	// burst of completions (every call of a load test ending on the same
+	// frame) waits its turn instead of opening one connection per call.
+	defaultNotifyPerHost = 64
 	// How often ended calls and expired recordings are swept away; they
 	// are also checked on every access, so this only frees memory and disk.
 	sweepEvery = 30 * time.Second
@@ -144,6 +153,7 @@ type Server struct {
 	recs     map[string]*recording
 	draining atomic.Bool
 	inbox    inbox
+	slots    hostSlots // notification POSTs in flight per callback host
 
 	work      tracker // notifications being delivered, recordings being written
 	quit      chan struct{}
@@ -189,6 +199,9 @@ func New(cfg Config) (*Server, error) {
 	if n.Attempts <= 0 {
 		n.Attempts = defaultNotifyAttempts
 	}
+	if n.PerHost <= 0 {
+		n.PerHost = defaultNotifyPerHost
+	}
 	if cfg.PromptTimeout <= 0 {
 		cfg.PromptTimeout = defaultPromptTimeout
 	}
@@ -206,8 +219,18 @@ func New(cfg Config) (*Server, error) {
 	if s.client == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		// Many calls notify the same bot at once: keep their connections
-		// instead of opening (and leaving in TIME_WAIT) one per POST.
-		t.MaxIdleConnsPerHost = 256
+		// (at most PerHost per host: deliveries wait for a slot) instead of
+		// opening, and leaving in TIME_WAIT, one per POST. No global idle
+		// cap: the transport closes the oldest idle connection when there
+		// are more than MaxIdleConns, and a connection goes idle just
+		// before its bodiless 202 reaches the caller, so under a burst a
+		// POST the bot had answered failed ("putIdleConn: too many idle
+		// connections") and its retry was a duplicate. Idle connections
+		// are bounded by PerHost per host and closed after 30 s.
+		t.MaxIdleConns = 0
+		t.MaxIdleConnsPerHost = n.PerHost
+		t.MaxConnsPerHost = n.PerHost
+		t.IdleConnTimeout = 30 * time.Second
 		s.client = &http.Client{Transport: t}
 	}
 	hosts := cfg.AllowPromptHosts

@@ -312,20 +312,28 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 		c.enqueue("updated", e.resourceURL(c.id), func(etag string) any { return e.resource(c.id, c.opts, etag) }, nil)
 		c.mu.Unlock()
 	case engine.OpEnded:
-		var wait <-chan struct{}
-		if e.kind == kindRecord && op.Op != nil && op.Op.HasRecording() {
-			if rec == nil {
-				rec = s.newRecording(c, rc, e)
-			}
-			s.finish(rec, op.Op.Recording())
-			wait = rec.ready
-		} else if rec != nil {
+		stored := e.kind == kindRecord && op.Op != nil && op.Op.HasRecording()
+		if stored && rec == nil {
+			rec = s.newRecording(c, rc, e)
+		} else if !stored && rec != nil {
 			s.drop(rec)
 			rec = nil
 		}
 		c.mu.Lock()
-		e.status, e.outcome, e.ended, e.rec = op.Status, op.Outcome, true, rec
+		e.rec = rec
+		if stored {
+			// The operation ends once its recording is stored whole
+			// (storeRecording): until then it is running, and its
+			// completion keeps its place in the outbox, built when it goes.
+			e.storing = true
+		} else {
+			e.status, e.outcome, e.ended = op.Status, op.Outcome, true
+		}
 		if !op.Silent {
+			var wait <-chan struct{}
+			if stored {
+				wait = rec.ready
+			}
 			c.enqueue("deleted", e.resourceURL(c.id), func(etag string) any { return e.resource(c.id, c.opts, etag) }, wait)
 		}
 		if c.deleteDue {
@@ -336,6 +344,9 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 			}
 		}
 		c.mu.Unlock()
+		if stored {
+			s.storeRecording(rec, e, op.Status, op.Outcome, op.Op.Recording())
+		}
 		r := engine.ResultOf(op.Outcome)
 		samples := 0
 		if op.Op != nil {

@@ -22,7 +22,8 @@ type notification struct {
 	changeType  string
 	resourceURL string
 	body        []byte
-	wait        <-chan struct{} // closed when its recording is on disk (nil: nothing to wait for)
+	wait        <-chan struct{} // closed when its recording is stored or failed to be (nil: nothing to wait for)
+	build       func() []byte   // with wait: makes body once wait has closed (under the call's mu)
 
 	attempts  int
 	delivered bool
@@ -46,10 +47,21 @@ type notificationJSON struct {
 func (c *call) enqueue(changeType, resourceURL string, data func(etag string) any, wait <-chan struct{}) {
 	c.seq++
 	etag := fmt.Sprintf(`W/"%d"`, c.seq)
-	body, _ := json.Marshal(commsNotifications{ODataType: typeNotifications, Value: []commsNotification{{
-		ODataType: typeNotification, ChangeType: changeType, ResourceURL: resourceURL, ResourceData: data(etag),
-	}}})
-	c.notes = append(c.notes, &notification{seq: c.seq, changeType: changeType, resourceURL: resourceURL, body: body, wait: wait})
+	n := &notification{seq: c.seq, changeType: changeType, resourceURL: resourceURL, wait: wait}
+	build := func() []byte {
+		b, _ := json.Marshal(commsNotifications{ODataType: typeNotifications, Value: []commsNotification{{
+			ODataType: typeNotification, ChangeType: changeType, ResourceURL: resourceURL, ResourceData: data(etag),
+		}}})
+		return b
+	}
+	if wait == nil {
+		n.body = build()
+	} else {
+		// What it says is known once wait closes (a completion says
+		// whether its recording could be stored): built then, under c.mu.
+		n.build = build
+	}
+	c.notes = append(c.notes, n)
 	if !c.courier {
 		c.courier = true
 		c.s.work.add()
@@ -98,7 +110,13 @@ func (c *call) deliverAll() {
 			select {
 			case <-n.wait:
 			case <-s.quit:
+				continue // closing: the loop's check exits
 			}
+			c.mu.Lock()
+			if n.body == nil {
+				n.body = n.build()
+			}
+			c.mu.Unlock()
 		}
 		c.deliver(n)
 

@@ -60,23 +60,35 @@ func (s *Server) newRecording(c *call, rc *engine.PacedCall, e *opEntry) *record
 	return r
 }
 
-// finish makes r final with pcm (the operation's recording; it is not
-// modified once the operation has ended) and writes it in the background.
-func (s *Server) finish(r *recording, pcm []int16) {
+// storeRecording makes r final with pcm (the operation's recording; it
+// is not modified once the operation has ended) and stores it in the
+// background. Then e ends: with the engine's status and outcome, or, if
+// the recording could not be stored whole (disk full, I/O error), failed
+// with unspecifiedError 500/9999 and no recording (docs/server.md#storage).
+func (s *Server) storeRecording(r *recording, e *opEntry, status engine.Status, outcome engine.Outcome, pcm []int16) {
 	r.mu.Lock()
 	r.final = true
 	r.mu.Unlock()
 	s.work.add()
 	go func() {
 		defer s.work.done()
-		off, size, err := r.c.files.append(pcm, r.rate)
-		if err != nil {
-			s.log.Error("recording not written", "call", r.c.id, "recording", r.id, "error", err)
-		}
+		off, size, err := r.c.files.append(pcm, r.rate, s.cfg.OpenRecordingFile)
 		// Downloads read the file from now on: the engine's buffer can
 		// serve another operation. (A streamWhileRecording download
 		// decides under the same lock whether it reads the buffer.)
 		r.rc.View(func(*engine.Call) { r.cop.Op.Release() })
+		c := r.c
+		if err != nil {
+			s.log.Error("recording not stored: the operation fails with unspecifiedError 9999", "call", c.id, "operation", e.id, "recording", r.id, "error", err)
+			s.drop(r)
+			status, outcome = engine.Failed, engine.OutUnspecified
+		}
+		c.mu.Lock()
+		e.status, e.outcome, e.ended, e.storing = status, outcome, true, false
+		if err != nil {
+			e.rec = nil
+		}
+		c.mu.Unlock()
 		r.mu.Lock()
 		r.err, r.off, r.size = err, off, size
 		r.mu.Unlock()
@@ -117,9 +129,17 @@ type recFile struct {
 // errRemoved: the call's retention ended before its recording was written.
 var errRemoved = errors.New("the call's recordings were removed (its retention ended)")
 
+// RecordingFile is a call's recordings file open for writing, as
+// Config.OpenRecordingFile returns it (*os.File is one).
+type RecordingFile interface {
+	io.WriterAt
+	Truncate(size int64) error
+	Close() error
+}
+
 // append writes pcm at rate as a WAV at the end of the file and returns
-// its offset and size.
-func (f *recFile) append(pcm []int16, rate media.SampleRate) (off, size int64, err error) {
+// its offset and size. open opens the file (nil: os.OpenFile).
+func (f *recFile) append(pcm []int16, rate media.SampleRate, open func(string, int, os.FileMode) (RecordingFile, error)) (off, size int64, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.removed {
@@ -129,19 +149,29 @@ func (f *recFile) append(pcm []int16, rate media.SampleRate) (off, size int64, e
 	if !f.created {
 		flag |= os.O_CREATE | os.O_EXCL
 	}
-	fd, err := os.OpenFile(f.path, flag, 0o600)
+	var fd RecordingFile
+	if open != nil {
+		fd, err = open(f.path, flag, 0o600)
+	} else {
+		fd, err = os.OpenFile(f.path, flag, 0o600)
+	}
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, fmt.Errorf("opening %s: %w", f.path, err)
 	}
 	f.created = true
 	size, err = media.WriteWAVAt(fd, f.size, pcm, rate)
 	if err != nil {
+		// Nothing of a recording that could not be written whole stays.
 		_ = fd.Truncate(f.size)
 	}
 	if cerr := fd.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
+		if f.size == 0 {
+			_ = os.Remove(f.path)
+			f.created = false
+		}
 		return 0, 0, fmt.Errorf("writing %s: %w", f.path, err)
 	}
 	off = f.size
@@ -236,7 +266,8 @@ func (s *Server) download(q *request, id string) {
 	if !final {
 		b, err := media.EncodeWAV(pcm, r.rate)
 		if err != nil {
-			q.fail(http.StatusInternalServerError, "InternalServerError", err.Error(), 0)
+			s.log.Error("recording not encoded", "call", c.id, "recording", r.id, "error", err)
+			q.fail(http.StatusInternalServerError, "InternalServerError", "The recording so far could not be encoded.", 0)
 			return
 		}
 		q.wav(b, int64(len(b)), nil)
@@ -251,11 +282,14 @@ func (s *Server) download(q *request, id string) {
 	err, off, size := r.err, r.off, r.size
 	r.mu.Unlock()
 	if err != nil {
-		q.fail(http.StatusInternalServerError, "InternalServerError", "The recording could not be written: "+err.Error(), 0)
+		// Its operation failed (9999); the reason, with the server's
+		// paths, is in the server's log only.
+		q.fail(http.StatusNotFound, "NotFound", "Recording not found: it could not be stored, and its operation failed (unspecifiedError).", 0)
 		return
 	}
 	sr, fd, err := c.files.open(off, size)
 	if err != nil {
+		s.log.Error("recording not readable", "call", c.id, "recording", r.id, "error", err)
 		q.fail(http.StatusNotFound, "NotFound", "Recording not found (its file is gone).", 0)
 		return
 	}

@@ -75,6 +75,9 @@ type Config struct {
 	// caps its size (0: 16 MiB).
 	PromptTimeout  time.Duration
 	PromptMaxBytes int64
+	// OpenRecordingFile opens a call's recordings file (os.OpenFile's
+	// arguments); nil: os.OpenFile. Fault tests inject ENOSPC and EIO here.
+	OpenRecordingFile func(name string, flag int, perm os.FileMode) (RecordingFile, error)
 }
 
 // NotifyConfig tunes notification delivery: each POST to a callbackUri

@@ -97,6 +97,7 @@ type opEntry struct {
 	status  engine.Status
 	outcome engine.Outcome
 	ended   bool
+	storing bool       // ended in the engine, its recording being stored
 	rec     *recording // its recording, once offered
 }
 

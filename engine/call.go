@@ -148,10 +148,26 @@ func (c *Call) enqueue(op *CallOp, bargeIn bool, ev []CallEvent) (*CallOp, []Cal
 	return op, ev, nil
 }
 
-// startNext starts the head of the queue if nothing runs.
+// SetPrompt gives op, queued with a pending prompt, its prompt (loaded,
+// or failed: the operation then fails at its start as any failed prompt
+// does) and starts it if it is at the head of the queue. It does nothing
+// if op has ended meanwhile (canceled, hung up).
+func (c *Call) SetPrompt(op *CallOp, prompt *PromptAudio, ev []CallEvent) []CallEvent {
+	if op.prompt == nil || !op.prompt.Pending || op.Status != NotStarted || c.ended {
+		return ev
+	}
+	op.prompt = prompt
+	return c.startNext(ev)
+}
+
+// startNext starts the head of the queue if nothing runs and its prompt
+// is not pending.
 func (c *Call) startNext(ev []CallEvent) []CallEvent {
 	for !c.running && len(c.queue) > 0 {
 		op := c.queue[0]
+		if op.prompt != nil && op.prompt.Pending {
+			break
+		}
 		var err error
 		if op.Play {
 			op.Op, err = newPlayPrompt(op.prompt, c.opts.Ops, c.pos)

@@ -266,3 +266,43 @@ func TestTheKeyThatEndedAnOperationDoesNotEndTheNextOne(t *testing.T) {
 	}
 	assert.True(t, held, "the held key shows in the timeline")
 }
+
+func TestAnOperationWaitingForItsPromptHoldsTheQueueAndConsumesNothing(t *testing.T) {
+	c := newCall(t, engine.EndSilence, engine.HangupNotify)
+	require.NoError(t, c.SetMedia(media.Silence(sec(10)), false))
+	a, _, err := c.Record("a", request(t, `{"initialSilenceTimeoutInSeconds": 1}`), &engine.PromptAudio{Pending: true}, nil)
+	require.NoError(t, err)
+	b, _, err := c.Record("b", request(t, `{"initialSilenceTimeoutInSeconds": 1}`), nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, engine.NotStarted, a.Status)
+	assert.Equal(t, engine.NotStarted, b.Status, "queued behind the one waiting")
+	assert.True(t, c.Busy())
+	assert.Empty(t, c.Advance(sec(2), nil))
+	assert.Zero(t, c.Position(), "no caller audio is consumed while the prompt is fetched")
+
+	prompt := media.Tone(16000, 8000, media.ToneSpec{Hz: 440, Level: -20}) // prompts are 16 kHz: 0.5 s
+	ev := c.SetPrompt(a, &engine.PromptAudio{PCM: prompt}, nil)
+	require.NotEmpty(t, ev)
+	assert.Equal(t, engine.OpStarted, ev[0].Kind)
+	assert.Equal(t, engine.Running, a.Status)
+	ops := ended(runAll(c, 160))
+	require.Len(t, ops, 2)
+	assert.Equal(t, []string{"a", "b"}, []string{ops[0].ID, ops[1].ID})
+	assert.EqualValues(t, sec(0.5)+beep+sec(1), a.Op.Span().End, "the prompt played, then the beep and the timer")
+
+	t.Run("a prompt that failed to load fails the operation when it is given", func(t *testing.T) {
+		c := newCall(t, engine.EndSilence, engine.HangupNotify)
+		a, _, _ := c.Record("a", request(t, `{}`), &engine.PromptAudio{Pending: true}, nil)
+		ops := ended(c.SetPrompt(a, &engine.PromptAudio{Outcome: engine.OutPromptDownload}, nil))
+		require.Len(t, ops, 1)
+		assert.Equal(t, engine.OutPromptDownload, a.Outcome)
+	})
+	t.Run("a prompt given after its operation was canceled changes nothing", func(t *testing.T) {
+		c := newCall(t, engine.EndSilence, engine.HangupNotify)
+		a, _, _ := c.Record("a", request(t, `{}`), &engine.PromptAudio{Pending: true}, nil)
+		require.Len(t, ended(c.CancelMedia(nil)), 1)
+		assert.Empty(t, c.SetPrompt(a, &engine.PromptAudio{PCM: prompt}, nil))
+		assert.Equal(t, engine.OutCanceled, a.Outcome)
+		assert.False(t, c.Busy())
+	})
+}

@@ -14,6 +14,10 @@ type PromptAudio struct {
 	PCM     []int16
 	Outcome Outcome // OutcomeNone when the prompt can play
 	Err     error   // why it cannot, for logs and messages
+	// Pending: the prompt is still being fetched. An operation queued
+	// with it waits at the head of the call's queue, consuming no caller
+	// audio, until Call.SetPrompt gives it the prompt.
+	Pending bool
 }
 
 // LoadPrompt reads a prompt WAV from r. Prompts must be 16 kHz mono 16-bit

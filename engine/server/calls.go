@@ -55,9 +55,10 @@ type call struct {
 	endedAt       time.Time
 	recStatus     graph.RecordingStatus // the status the bot last declared (updateRecordingStatus)
 	ops           map[string]*opEntry
-	files         recFile // the call's recordings ({id}.rec in the data directory)
-	pendingDelete int     // media operations still to end before the call's deleted notification
-	deleteDue     bool    // the call ended; its deleted notification waits for pendingDelete
+	files         recFile         // the call's recordings ({id}.rec in the data directory)
+	lastStore     <-chan struct{} // closed when the recording stored last has been stored (or failed)
+	pendingDelete int             // media operations still to end before the call's deleted notification
+	deleteDue     bool            // the call ended; its deleted notification waits for pendingDelete
 	// outbox
 	notes   []*notification
 	next    int
@@ -96,11 +97,18 @@ func (c *call) resource(etag string) callResource {
 // current state. The caller holds c.mu.
 func (c *call) notifyCall(changeType string) {
 	res := c.resource("")
+	var wait <-chan struct{}
+	if changeType == "deleted" {
+		// After every operation of the call is final, even one that
+		// sends no completion (silent hang-up) but whose recording is
+		// still being stored.
+		wait = c.lastStore
+	}
 	c.enqueue(changeType, "/communications/calls/"+c.id, func(etag string) any {
 		r := res
 		r.ODataID, r.ODataEtag = "/communications/calls/"+c.id, etag
 		return r
-	}, nil)
+	}, wait)
 }
 
 // newCall creates a call and puts it under the runner.
@@ -281,7 +289,9 @@ func (c *call) terminate() {
 	c.endedAt = c.s.now()
 	n := 0
 	for _, e := range c.ops {
-		if (e.kind == kindRecord || e.kind == kindPlay) && !e.ended {
+		// One whose recording is being stored has ended in the engine: its
+		// completion is already in the outbox.
+		if (e.kind == kindRecord || e.kind == kindPlay) && !e.ended && !e.storing {
 			n++
 		}
 	}
@@ -364,9 +374,9 @@ func (s *Server) recordResponse(q *request, id string) {
 	if c = q.mediaCall(id, "recordResponse"); c == nil {
 		return
 	}
-	prompt := s.loadPrompts(q.r.Context(), req.Prompts)
+	prompt := s.promptOf(req.Prompts)
 	e := &opEntry{id: graph.NewID(), kind: kindRecord, ver: q.ver, root: q.root(), clientContext: req.ClientContext, stream: req.StreamWhileRecording}
-	s.startMedia(q, c, e, func(ec *engine.Call, ev []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error) {
+	s.startMedia(q, c, e, req.Prompts, prompt, req.BargeInAllowed, func(ec *engine.Call, ev []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error) {
 		return ec.Record(e.id, req, prompt, ev)
 	})
 }
@@ -390,32 +400,37 @@ func (s *Server) playPrompt(q *request, id string) {
 	if c = q.mediaCall(id, "playPrompt"); c == nil {
 		return
 	}
-	prompt := s.loadPrompts(q.r.Context(), prompts)
+	prompt := s.promptOf(prompts)
 	e := &opEntry{id: graph.NewID(), kind: kindPlay, ver: q.ver, root: q.root(), clientContext: cc}
-	s.startMedia(q, c, e, func(ec *engine.Call, ev []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error) {
+	s.startMedia(q, c, e, prompts, prompt, false, func(ec *engine.Call, ev []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error) {
 		return ec.PlayPrompt(e.id, prompt, false, ev)
 	})
 }
 
 // startMedia queues a media operation on the call and answers with its
-// status at that moment.
-func (s *Server) startMedia(q *request, c *call, e *opEntry, queue func(*engine.Call, []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error)) {
+// status at that moment. A pending prompt (promptOf) is fetched after the
+// answer, off the request: the operation waits for it at the head of the
+// queue, and fails with 8536 if the fetch fails or times out.
+func (s *Server) startMedia(q *request, c *call, e *opEntry, uris []string, prompt *engine.PromptAudio, bargeIn bool, queue func(*engine.Call, []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error)) {
 	c.hold()
 	defer c.release()
 	c.ctl.Lock()
 	var res any
 	var err error
+	pending := prompt != nil && prompt.Pending
 	c.rc().Do(func(ec *engine.Call, ev []engine.CallEvent) []engine.CallEvent {
+		head := !ec.Busy() || bargeIn
 		var op *engine.CallOp
 		op, ev, err = queue(ec, ev)
 		if err != nil {
 			return ev
 		}
 		// Running when it started at once, even if it has already ended
-		// (a prompt that failed to load): the bot learns the result from
-		// the notification, as from the service.
+		// (a prompt that failed to load), or when it is first in line
+		// waiting for its prompt: the bot learns the result from the
+		// notification, as from the service.
 		st := op.Status
-		if st != engine.NotStarted {
+		if st != engine.NotStarted || pending && head {
 			st = engine.Running
 		}
 		c.mu.Lock()
@@ -434,6 +449,10 @@ func (s *Server) startMedia(q *request, c *call, e *opEntry, queue func(*engine.
 	if err != nil {
 		q.fail(http.StatusInternalServerError, "InternalServerError", err.Error(), 0)
 		return
+	}
+	if pending {
+		s.work.add()
+		go s.fetchPrompts(c, e, uris)
 	}
 	q.w.Header().Set("Location", q.base()+e.resourceURL(c.id))
 	q.json(http.StatusOK, res)

@@ -322,6 +322,7 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 		c.mu.Lock()
 		e.rec = rec
 		if stored {
+			c.lastStore = rec.ready
 			// The operation ends once its recording is stored whole
 			// (storeRecording): until then it is running, and its
 			// completion keeps its place in the outbox, built when it goes.

@@ -19,6 +19,38 @@ func (s *Server) promptHostAllowed(u *url.URL) bool {
 	return s.allow[strings.ToLower(u.Hostname())] || s.allow[strings.ToLower(u.Host)]
 }
 
+// promptOf returns what an operation is queued with: nil (no prompt),
+// the prompt itself when it needs no download (fixture:NAME, or a URI
+// refused without opening a connection), or a pending prompt when one of
+// them must be downloaded: startMedia then fetches them in the background.
+func (s *Server) promptOf(uris []string) *engine.PromptAudio {
+	for _, uri := range uris {
+		if u, err := url.Parse(uri); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && s.promptHostAllowed(u) {
+			return &engine.PromptAudio{Pending: true}
+		}
+	}
+	return s.loadPrompts(context.Background(), uris)
+}
+
+// fetchPrompts downloads an operation's prompts and hands them to the
+// engine, which starts the operation (or fails it with 8536) when it is
+// first in line. It runs tracked by s.work.
+func (s *Server) fetchPrompts(c *call, e *opEntry, uris []string) {
+	defer s.work.done()
+	pa := s.loadPrompts(s.baseCtx, uris)
+	if pa.Err != nil {
+		s.log.Info("prompt not loaded", "call", c.id, "operation", e.id, "error", pa.Err)
+	}
+	c.ctl.Lock()
+	defer c.ctl.Unlock()
+	c.mu.Lock()
+	cop := e.cop
+	c.mu.Unlock()
+	c.rc().Do(func(ec *engine.Call, ev []engine.CallEvent) []engine.CallEvent {
+		return ec.SetPrompt(cop, pa, ev)
+	})
+}
+
 // loadPrompts loads the prompts of a request and joins them (playPrompt
 // may have several; recordResponse at most one). nil when there are none.
 // A prompt that cannot be loaded makes the whole a failed prompt.

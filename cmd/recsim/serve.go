@@ -98,6 +98,7 @@ func runServe(e *env, args []string) int {
 	fs.Var(&hosts, "allow-prompt-host", "a host prompts may be fetched from (repeatable; default: 127.0.0.1, ::1, localhost)")
 	rate := fs.Int("rate", 16000, "a call's media rate until its first media says otherwise (Hz)")
 	maxConns := fs.Int("max-conns", defaultMaxConns(), "connections served at once; past it a new connection gets 503 (default: half the open-file limit, at most 8192)")
+	mediaMiB := fs.Int("media-memory", 1024, "MiB of caller audio the server holds at most (media being decoded and live calls' media); a PUT …/media past it gets 503")
 	baseURL := fs.String("base-url", "", "root URL for Location and recordingLocation, as bots reach the server (default: the address each connection was accepted on; never the Host header)")
 	pos, err := parse(fs, args)
 	if err == nil {
@@ -105,6 +106,10 @@ func runServe(e *env, args []string) int {
 	}
 	cfg := server.Config{DataDir: *dataDir, Token: *token, Retention: *retention, DocsCasing: *docsCasing,
 		StrictV1: *strictV1, StrictCompliance: *strictCompliance, Rate: media.SampleRate(*rate), BaseURL: *baseURL}
+	cfg.MediaMemory = int64(*mediaMiB) << 20
+	if err == nil && *mediaMiB < 1 {
+		err = fmt.Errorf("--media-memory = %d: must be at least 1 (MiB)", *mediaMiB)
+	}
 	if err == nil && *maxConns < 1 {
 		err = fmt.Errorf("--max-conns = %d: must be at least 1", *maxConns)
 	}

@@ -47,6 +47,9 @@ type call struct {
 	rate      media.SampleRate // under ctl: the call's media rate
 	rateFixed bool             // under ctl: the first media or operation fixed the rate
 	media     []int16          // under ctl: the caller media last set (recycled when replaced)
+	// mediaBytes is what the call's media holds of the server's media
+	// budget: given back when it is replaced and when the call ends.
+	mediaBytes atomic.Int64
 
 	mu            sync.Mutex
 	cond          *sync.Cond // on mu: the courier waits for holds to clear
@@ -287,6 +290,7 @@ func (c *call) terminate() {
 	}
 	c.state = stateTerminated
 	c.endedAt = c.s.now()
+	c.s.mediaMem.give(c.mediaBytes.Swap(0)) // an ended call plays no more media
 	n := 0
 	for _, e := range c.ops {
 		// One whose recording is being stored has ended in the engine: its

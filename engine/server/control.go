@@ -75,6 +75,7 @@ func (s *Server) putMedia(q *request, id string) {
 	mt := mediaType(q.r)
 	var pcm []int16
 	var rate media.SampleRate
+	var reserved int64 // of the media budget, for pcm
 	hangupEnd := false
 	switch {
 	case isWAV(mt):
@@ -83,14 +84,23 @@ func (s *Server) putMedia(q *request, id string) {
 			q.bodyFail(err)
 			return
 		}
-		// Decoded as it arrives: no copy of the whole body is kept.
+		// Decoded as it arrives: no copy of the whole body is kept. What
+		// the header says it holds is reserved from the media budget
+		// first, and what it turned out to hold is kept.
 		rd, err := media.NewReader(body, "media")
 		if err == nil {
+			reserved = 2 * min(max(rd.Len(), 0), maxMediaSamples)
+			if !s.mediaMem.take(reserved) {
+				done()
+				q.mediaBusy(reserved)
+				return
+			}
 			pcm, err = media.AppendAll(s.mediaBufs.Get(0), rd)
 		}
 		done()
 		if err != nil {
 			s.recycleMedia(pcm)
+			s.mediaMem.give(reserved)
 			var be *bodyError
 			if errors.As(err, &be) {
 				q.bodyFail(be)
@@ -115,21 +125,36 @@ func (s *Server) putMedia(q *request, id string) {
 			return
 		}
 		pcm, rate, hangupEnd = audio.PCM, audio.Rate, audio.Hangup
+		if reserved = 2 * int64(len(pcm)); !s.mediaMem.take(reserved) {
+			q.mediaBusy(reserved)
+			return
+		}
 	default:
 		q.fail(http.StatusUnsupportedMediaType, "UnsupportedMediaType",
 			fmt.Sprintf("Content-Type = %q: media must be audio/wav (a WAV file) or application/json (a scenario script).", q.r.Header.Get("Content-Type")), 0)
 		return
 	}
 
+	// Keep the reservation to what was decoded (a header may claim more
+	// than the body held).
+	if held := 2 * int64(len(pcm)); held != reserved {
+		s.mediaMem.give(reserved - held)
+		reserved = held
+	}
 	c.ctl.Lock()
 	defer c.ctl.Unlock()
 	set := false
-	defer func() { // what no call holds goes back to the pool
+	defer func() { // what no call holds goes back to the pool and the budget
 		if set {
 			s.recycleMedia(c.media)
 			c.media = pcm
+			s.mediaMem.give(c.mediaBytes.Swap(reserved))
+			if c.currentState() == stateTerminated { // it ended meanwhile
+				s.mediaMem.give(c.mediaBytes.Swap(0))
+			}
 		} else {
 			s.recycleMedia(pcm)
+			s.mediaMem.give(reserved)
 		}
 	}()
 	if rate != c.rate {

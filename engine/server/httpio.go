@@ -58,6 +58,15 @@ func (q *request) unavailable() {
 	q.fail(http.StatusServiceUnavailable, "ServiceUnavailable", "The server is shutting down; it accepts no new calls or operations.", 0)
 }
 
+// mediaBusy answers 503 to media that would take the server's media
+// memory over its budget (Config.MediaMemory).
+func (q *request) mediaBusy(n int64) {
+	q.w.Header().Set("Retry-After", "1")
+	q.fail(http.StatusServiceUnavailable, "ServiceUnavailable", fmt.Sprintf(
+		"The server holds as much caller audio as its media memory budget allows (%d MiB); these %d MiB do not fit now. Retry when calls have ended, or start the server with a larger --media-memory.",
+		q.s.cfg.MediaMemory>>20, (n+(1<<20)-1)>>20), 0)
+}
+
 // json answers with v as JSON.
 func (q *request) json(status int, v any) {
 	b, err := json.Marshal(v)

@@ -75,6 +75,11 @@ type Config struct {
 	// caps its size (0: 16 MiB).
 	PromptTimeout  time.Duration
 	PromptMaxBytes int64
+	// MediaMemory is the budget, in bytes, for the callers' audio the
+	// server holds: media being decoded plus the media of live calls
+	// (0: 1 GiB). A PUT …/media that would exceed it is answered 503 with
+	// Retry-After, and the server keeps serving the others.
+	MediaMemory int64
 	// OpenRecordingFile opens a call's recordings file (os.OpenFile's
 	// arguments); nil: os.OpenFile. Fault tests inject ENOSPC and EIO here.
 	OpenRecordingFile func(name string, flag int, perm os.FileMode) (RecordingFile, error)
@@ -104,6 +109,12 @@ const (
 	maxJSONBody = 1 << 20
 	// docs/server.md: media bodies are capped at 64 MiB (~35 min at 16 kHz).
 	maxMediaBody = 64 << 20
+	// The most samples a media body can decode to: 8-bit mono, one byte
+	// a sample.
+	maxMediaSamples = maxMediaBody
+	// 1 GiB of caller audio: 16 media bodies at the 64 MiB cap, or the
+	// 5-second clips of 13 000 concurrent 8 kHz calls (80 KB each).
+	defaultMediaMemory = 1 << 30
 	// A prompt is at most 120 s long in practice (the longest timer);
 	// 16 MiB holds 8.7 min of 16 kHz 16-bit mono, far above it.
 	defaultPromptMaxBytes = 16 << 20
@@ -157,6 +168,7 @@ type Server struct {
 	draining atomic.Bool
 	inbox    inbox
 	slots    hostSlots // notification POSTs in flight per callback host
+	mediaMem budget    // bytes of caller audio decoded or held (Config.MediaMemory)
 
 	work      tracker // notifications being delivered, recordings being written
 	quit      chan struct{}
@@ -211,8 +223,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PromptMaxBytes <= 0 {
 		cfg.PromptMaxBytes = defaultPromptMaxBytes
 	}
+	if cfg.MediaMemory < 0 {
+		return nil, fmt.Errorf("server: Config.MediaMemory = %d: must not be negative", cfg.MediaMemory)
+	}
+	if cfg.MediaMemory == 0 {
+		cfg.MediaMemory = defaultMediaMemory
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, client: cfg.HTTPClient,
-		calls: map[string]*call{}, recs: map[string]*recording{}, quit: make(chan struct{}), cache: engine.NewCache(0)}
+		calls: map[string]*call{}, recs: map[string]*recording{}, quit: make(chan struct{}), cache: engine.NewCache(0),
+		mediaMem: budget{limit: cfg.MediaMemory}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -389,6 +408,7 @@ func (s *Server) sweep() {
 	s.mu.Unlock()
 	for _, c := range gone {
 		c.files.remove()
+		s.mediaMem.give(c.mediaBytes.Swap(0))
 	}
 }
 
@@ -654,4 +674,35 @@ func (q *request) method(m string) bool {
 func (q *request) notAllowed(allow string) {
 	q.w.Header().Set("Allow", allow)
 	q.fail(http.StatusMethodNotAllowed, "MethodNotAllowed", fmt.Sprintf("Method %s is not allowed on %s; allowed: %s.", q.r.Method, q.r.URL.Path, allow), 0)
+}
+
+// budget is a byte budget: take reserves without waiting (false when it
+// would go over the limit), give returns.
+type budget struct {
+	mu    sync.Mutex
+	used  int64
+	limit int64
+}
+
+func (b *budget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n > 0 && b.used+n > b.limit {
+		return false
+	}
+	b.used += n
+	return true
+}
+
+func (b *budget) give(n int64) {
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
+}
+
+// inUse returns the bytes reserved now.
+func (b *budget) inUse() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
 }

@@ -203,6 +203,7 @@ func (c *Call) reap(ev []CallEvent) []CallEvent {
 	op := c.queue[0]
 	op.Outcome = op.Op.outcome
 	op.Status = ResultOf(op.Outcome).Status
+	op.prompt = nil // played: an ended operation keeps no audio it will not use
 	c.lastStopTone = op.Outcome == OutStopTone
 	c.queue[0] = nil
 	c.queue = c.queue[1:]
@@ -217,7 +218,7 @@ func (c *Call) CancelMedia(ev []CallEvent) []CallEvent {
 		if i == 0 && c.running {
 			op.Op.Stop(OutCanceled)
 		}
-		op.Outcome, op.Status = OutCanceled, Failed
+		op.Outcome, op.Status, op.prompt = OutCanceled, Failed, nil
 		ev = append(ev, CallEvent{OpEnded, op})
 		c.queue[i] = nil
 	}
@@ -239,7 +240,7 @@ func (c *Call) Hangup(ev []CallEvent) []CallEvent {
 		if i == 0 && c.running {
 			op.Op.Stop(OutCallTerminated)
 		}
-		op.Outcome, op.Status, op.Silent = OutCallTerminated, Failed, silent
+		op.Outcome, op.Status, op.Silent, op.prompt = OutCallTerminated, Failed, silent, nil
 		ev = append(ev, CallEvent{OpEnded, op})
 		c.queue[i] = nil
 	}

@@ -570,20 +570,24 @@ func (op *Operation) RecordingSoFar() []int16 {
 	return op.rec[:min(int64(len(op.rec)), max(op.pos-op.listen, 0))]
 }
 
-// Release hands the ended operation's recording buffer back to its
-// Options.Cache for reuse by later operations, sparing them a large
-// allocation (and the page faults of fresh memory); without a Cache it
-// only drops it. Afterwards Recording and RecordingSoFar return nil;
-// call it once nothing reads the recording any more (the mock server does
-// once the recording is on disk). It does nothing while the operation
-// runs, and nothing the second time.
+// Release frees what an ended operation no longer needs: its recording
+// buffer goes back to its Options.Cache for reuse by later operations
+// (sparing them a large allocation and the page faults of fresh memory;
+// without a Cache it is only dropped), and its detectors, outbound audio
+// and beep echo are dropped, so that an ended operation kept for its
+// result holds no audio (a beep can be 188 KiB at 48 kHz). Afterwards
+// Recording, RecordingSoFar and Outbound return nil; Result, Span and
+// Timeline are unchanged. Call it once nothing reads the audio any more
+// (the mock server does once the recording is on disk). It does nothing
+// while the operation runs, and nothing the second time.
 func (op *Operation) Release() {
 	if !op.done || op.released {
 		return
 	}
 	op.released = true
 	op.opts.Cache.release(op.rec)
-	op.rec = nil
+	op.rec, op.outbound, op.echo, op.tmp = nil, nil, nil, nil
+	op.det, op.vd, op.dEv, op.vEv = nil, nil, nil, nil
 }
 
 // Outbound returns the outbound audio the operation played (the prompt at

@@ -379,10 +379,16 @@ func TestReleaseRecyclesTheRecordingBufferOnlyOnceTheOperationHasEnded(t *testin
 	require.True(t, op.Done())
 	want := append([]int16(nil), op.Recording()...)
 	require.Equal(t, caller[beep:beep+sec(2)], want)
+	require.NotEmpty(t, op.Outbound())
+	span, timeline, result := op.Span(), append([]engine.Event(nil), op.Timeline()...), op.Result()
 	op.Release()
 	assert.True(t, op.HasRecording(), "the outcome still says there was a recording")
 	assert.Nil(t, op.Recording(), "but its samples are gone")
 	assert.Nil(t, op.RecordingSoFar())
+	assert.Nil(t, op.Outbound(), "and so is the beep it played")
+	assert.Equal(t, span, op.Span(), "the span, timeline and result stay")
+	assert.Equal(t, timeline, op.Timeline())
+	assert.Equal(t, result, op.Result())
 	op.Release() // a second time does nothing
 
 	// Later operations (which may get the buffer back) record correctly.

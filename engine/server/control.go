@@ -372,6 +372,8 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 		c.mu.Unlock()
 		if stored {
 			s.storeRecording(rec, e, op.Status, op.Outcome, op.Op.Recording())
+		} else if op.Op != nil {
+			op.Op.Release() // the ended call is kept for its results only
 		}
 		r := engine.ResultOf(op.Outcome)
 		samples := 0

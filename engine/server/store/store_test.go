@@ -351,7 +351,7 @@ func TestMarkNotification(t *testing.T) {
 }
 
 // fill stores a call with two of everything under it.
-func fill(t *testing.T, s store.Store, id string, created time.Time) {
+func fill(t testing.TB, s store.Store, id string, created time.Time) {
 	t.Helper()
 	require.NoError(t, s.PutCall(call(id, created)))
 	for i := range 2 {

@@ -55,6 +55,7 @@ type call struct {
 	cond          *sync.Cond // on mu: the courier waits for holds to clear
 	state         callState
 	callbackURI   string
+	created       time.Time
 	endedAt       time.Time
 	recStatus     graph.RecordingStatus // the status the bot last declared (updateRecordingStatus)
 	ops           map[string]*opEntry
@@ -121,10 +122,13 @@ func (s *Server) newCall(opts callOptions, direction string, state callState, ca
 		return nil, err
 	}
 	c := &call{s: s, id: graph.NewID(), direction: direction, opts: opts, rate: opts.ops.Rate, state: state,
-		callbackURI: callback, ops: map[string]*opEntry{}}
+		callbackURI: callback, ops: map[string]*opEntry{}, created: s.now()}
 	c.cond = sync.NewCond(&c.mu)
 	c.files.path = filepath.Join(s.dataDir, c.id+".rec")
 	c.rcp.Store(s.runner.Add(c.id, ec))
+	c.mu.Lock()
+	s.saveCall(c)
+	c.mu.Unlock()
 	s.mu.Lock()
 	s.calls[c.id] = c
 	s.mu.Unlock()
@@ -196,6 +200,7 @@ func (s *Server) placeCall(q *request) {
 	c.mu.Lock()
 	res := c.resource("")
 	c.state = stateEstablished
+	s.saveCall(c)
 	c.notifyCall("updated")
 	c.mu.Unlock()
 	q.w.Header().Set("Location", q.base()+"/communications/calls/"+c.id)
@@ -243,6 +248,7 @@ func (s *Server) answer(q *request, id string) {
 		if body.CallbackURI != nil {
 			c.callbackURI = *body.CallbackURI
 		}
+		s.saveCall(c)
 		c.notifyCall("updated")
 	}
 	c.mu.Unlock()
@@ -290,6 +296,7 @@ func (c *call) terminate() {
 	}
 	c.state = stateTerminated
 	c.endedAt = c.s.now()
+	c.s.saveCall(c)
 	c.s.mediaMem.give(c.mediaBytes.Swap(0)) // an ended call plays no more media
 	n := 0
 	for _, e := range c.ops {
@@ -438,8 +445,9 @@ func (s *Server) startMedia(q *request, c *call, e *opEntry, uris []string, prom
 			st = engine.Running
 		}
 		c.mu.Lock()
-		e.cop, e.status = op, st
+		e.cop, e.status, e.created = op, st, s.now()
 		c.ops[e.id] = e
+		s.saveOp(c, e)
 		res = e.resource(c.id, c.opts, "")
 		c.mu.Unlock()
 		return ev
@@ -583,6 +591,7 @@ func (s *Server) updateRecordingStatus(q *request, id string) {
 		}
 		c.mu.Lock()
 		c.recStatus = st
+		s.saveCall(c)
 		c.mu.Unlock()
 		return ev, nil
 	})
@@ -599,7 +608,9 @@ func (s *Server) completedOp(q *request, c *call, e *opEntry, act func(*engine.C
 		ev, err = act(ec, ev)
 		if err == nil {
 			c.mu.Lock()
+			e.created = s.now()
 			c.ops[e.id] = e
+			s.saveOp(c, e)
 			c.mu.Unlock()
 		}
 		return ev

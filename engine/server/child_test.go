@@ -31,16 +31,29 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// serveChild serves a fast-clock mock on a loopback port, prints its
-// address, and stops when its standard input closes.
+// childDirEnv, when set, is the data directory the child server keeps
+// (the restart tests kill it and start another on the same directory);
+// the child then runs the realtime clock and retries notifications
+// quickly.
+const childDirEnv = "RECSIM_TEST_SERVER_DIR"
+
+// serveChild serves a mock on a loopback port, prints its address, and
+// stops when its standard input closes.
 func serveChild() int {
-	dir, err := os.MkdirTemp("", "recsim-bench-child-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	cfg := server.Config{Clock: engine.Fast}
+	if dir := os.Getenv(childDirEnv); dir != "" {
+		cfg = server.Config{Clock: engine.Realtime, DataDir: dir,
+			Notify: server.NotifyConfig{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond, Attempts: 1000}}
+	} else {
+		dir, err := os.MkdirTemp("", "recsim-bench-child-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		cfg.DataDir = dir
 	}
-	defer os.RemoveAll(dir)
-	srv, err := server.New(server.Config{Clock: engine.Fast, DataDir: dir})
+	srv, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -59,6 +72,13 @@ func serveChild() int {
 	return 0
 }
 
+// kill ends the server process with SIGKILL, as a crash would.
+func (c *child) kill(t testing.TB) {
+	t.Helper()
+	require.NoError(t, c.cmd.Process.Kill())
+	_ = c.cmd.Wait()
+}
+
 // child is a mock server running in another process.
 type child struct {
 	cmd   *exec.Cmd
@@ -69,8 +89,18 @@ type child struct {
 // it (m.srv and m.ts are nil) and the child, for its CPU time.
 func newChildMock(t testing.TB) (*mock, *child) {
 	t.Helper()
+	return startChild(t, newBot(t, nil), "")
+}
+
+// startChild starts a server process (on data directory dir, if not "")
+// notifying b.
+func startChild(t testing.TB, b *bot, dir string) (*mock, *child) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), childEnv+"=1")
+	if dir != "" {
+		cmd.Env = append(cmd.Env, childDirEnv+"="+dir)
+	}
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
@@ -86,7 +116,7 @@ func newChildMock(t testing.TB) (*mock, *child) {
 	require.NoError(t, err, "the server process's address")
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64 // a kept-alive connection for each of the benchmark's 64 calls at most
-	m := &mock{t: t, bot: newBot(t, nil), url: "http://" + strings.TrimSpace(addr), client: &http.Client{Transport: tr}}
+	m := &mock{t: t, bot: b, url: "http://" + strings.TrimSpace(addr), client: &http.Client{Transport: tr}}
 	t.Cleanup(tr.CloseIdleConnections)
 	return m, c
 }

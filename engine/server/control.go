@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
@@ -279,17 +278,30 @@ func (s *Server) events(q *request, id string) {
 		return
 	}
 	var out []graph.TimelineEntry
+	seen := map[string]bool{}
 	c.rc().View(func(ec *engine.Call) {
 		for _, op := range ec.History() {
 			if op.Op == nil {
 				continue
 			}
+			seen[op.ID] = true
 			for _, ev := range op.Op.Timeline() {
 				out = append(out, graph.Entry(ev, ec.Rate(), op.ID))
 			}
 		}
 	})
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Sample < out[j].Sample })
+	// Operations recovered after a restart: their stored timelines.
+	c.mu.Lock()
+	for id, e := range c.ops {
+		if !seen[id] && e.timeline != nil {
+			var tl []graph.TimelineEntry
+			if json.Unmarshal(e.timeline, &tl) == nil {
+				out = append(out, tl...)
+			}
+		}
+	}
+	c.mu.Unlock()
+	sortEntries(out)
 	if out == nil {
 		out = []graph.TimelineEntry{}
 	}
@@ -346,6 +358,7 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 		}
 		c.mu.Lock()
 		e.rec = rec
+		e.timeline = timelineOf(op)
 		if stored {
 			c.lastStore = rec.ready
 			// The operation ends once its recording is stored whole
@@ -354,6 +367,7 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 			e.storing = true
 		} else {
 			e.status, e.outcome, e.ended = op.Status, op.Outcome, true
+			s.saveOp(c, e)
 		}
 		if !op.Silent {
 			var wait <-chan struct{}

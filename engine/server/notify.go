@@ -62,6 +62,7 @@ func (c *call) enqueue(changeType, resourceURL string, data func(etag string) an
 		n.build = build
 	}
 	c.notes = append(c.notes, n)
+	c.s.saveNote(c, n)
 	if !c.courier {
 		c.courier = true
 		c.s.work.add()
@@ -115,6 +116,7 @@ func (c *call) deliverAll() {
 			c.mu.Lock()
 			if n.body == nil {
 				n.body = n.build()
+				s.logStore(s.store.SetNotificationBody(c.id, n.seq, n.body))
 			}
 			c.mu.Unlock()
 		}
@@ -151,7 +153,10 @@ func (c *call) deliver(n *notification) {
 			}
 		}
 		done := n.done
+		s.logStore(s.store.MarkNotification(c.id, n.seq, n.attempts, n.delivered, n.done, n.lastError))
 		c.mu.Unlock()
+		// (A notification abandoned because the server closes is not marked
+		// done in the store: a restart delivers it.)
 		if err == nil {
 			s.log.Debug("notification delivered", "call", c.id, "sequence", n.seq, "changeType", n.changeType, "resource", n.resourceURL, "attempts", attempt)
 			return

@@ -23,13 +23,14 @@ import (
 // far from the engine; once final it serves its region of the call's
 // recordings file (see recFile).
 type recording struct {
-	id       string
-	token    string
-	location string
-	c        *call
-	rc       *engine.PacedCall // live source
-	cop      *engine.CallOp
-	rate     media.SampleRate
+	id        string
+	token     string // "" for a recording recovered after a restart (tokenHash only)
+	tokenHash [32]byte
+	location  string
+	c         *call
+	rc        *engine.PacedCall // live source
+	cop       *engine.CallOp
+	rate      media.SampleRate
 
 	mu    sync.Mutex
 	final bool
@@ -52,7 +53,8 @@ func newToken() string {
 // newRecording offers a recording of e (of call c on rc) and registers it.
 func (s *Server) newRecording(c *call, rc *engine.PacedCall, e *opEntry) *recording {
 	id := graph.NewID()
-	r := &recording{id: id, token: newToken(), location: e.root + "/recsim/v1/recordings/" + id, c: c, rc: rc,
+	tok := newToken()
+	r := &recording{id: id, token: tok, tokenHash: hashToken(tok), location: e.root + "/recsim/v1/recordings/" + id, c: c, rc: rc,
 		cop: e.cop, rate: e.cop.Op.Rate(), ready: make(chan struct{})}
 	s.mu.Lock()
 	s.recs[id] = r
@@ -73,6 +75,11 @@ func (s *Server) storeRecording(r *recording, e *opEntry, status engine.Status, 
 	go func() {
 		defer s.work.done()
 		off, size, err := r.c.files.append(pcm, r.rate, s.cfg.OpenRecordingFile)
+		if err == nil {
+			// Indexed before it is offered: a recording the index does not
+			// hold would be lost by a restart, so it counts as not stored.
+			err = s.saveRecording(r, e.id, off, size)
+		}
 		// Downloads read the file from now on: the engine's buffer can
 		// serve another operation. (A streamWhileRecording download
 		// decides under the same lock whether it reads the buffer.)
@@ -88,6 +95,7 @@ func (s *Server) storeRecording(r *recording, e *opEntry, status engine.Status, 
 		if err != nil {
 			e.rec = nil
 		}
+		s.saveOp(c, e)
 		c.mu.Unlock()
 		r.mu.Lock()
 		r.err, r.off, r.size = err, off, size
@@ -226,7 +234,8 @@ func (s *Server) download(q *request, id string) {
 		return
 	}
 	tok, ok := bearer(q.r)
-	if !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(r.token)) != 1 {
+	h := hashToken(tok)
+	if !ok || subtle.ConstantTimeCompare(h[:], r.tokenHash[:]) != 1 {
 		q.w.Header().Set("WWW-Authenticate", `Bearer realm="recsim-recordings"`)
 		msg := "Authorization: Bearer {recordingAccessToken} is required."
 		if ok {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
+	"github.com/recsim/recsim/engine/server/store"
 	"github.com/recsim/recsim/media"
 )
 
@@ -167,8 +169,9 @@ type Server struct {
 	recs     map[string]*recording
 	draining atomic.Bool
 	inbox    inbox
-	slots    hostSlots // notification POSTs in flight per callback host
-	mediaMem budget    // bytes of caller audio decoded or held (Config.MediaMemory)
+	slots    hostSlots   // notification POSTs in flight per callback host
+	store    store.Store // the state that survives a restart (persist.go)
+	mediaMem budget      // bytes of caller audio decoded or held (Config.MediaMemory)
 
 	work      tracker // notifications being delivered, recordings being written
 	quit      chan struct{}
@@ -308,6 +311,22 @@ func New(cfg Config) (*Server, error) {
 	s.runner = engine.NewRunner(engine.RunnerOptions{Mode: cfg.Clock, Clock: cfg.RunnerClock, Frame: cfg.Frame,
 		ReceiveTimeout: cfg.ReceiveTimeout, OnEvent: s.onEvent})
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
+	// A data directory of the caller's keeps the server's state in an
+	// embedded database beside the recordings, and a restart on it carries
+	// on (docs/server.md#restart); a temporary one needs no persistence.
+	if s.tempDir {
+		s.store = store.Memory()
+	} else {
+		st, err := store.Open(filepath.Join(s.dataDir, dbName))
+		if err != nil {
+			return nil, fmt.Errorf("server: Config.DataDir = %q: %w", cfg.DataDir, err)
+		}
+		s.store = st
+		if err := s.recover(); err != nil {
+			_ = st.Close()
+			return nil, fmt.Errorf("server: recovering the state in %s: %w", cfg.DataDir, err)
+		}
+	}
 	s.bg.Add(2)
 	go func() {
 		defer s.bg.Done()
@@ -355,6 +374,9 @@ func (s *Server) Close() error {
 		s.cancel()
 		s.bg.Wait()
 		_ = s.work.wait(context.Background()) // they all stop at quit
+		if cerr := s.store.Close(); cerr != nil {
+			err = cerr
+		}
 		if s.tempDir {
 			err = os.RemoveAll(s.dataDir)
 		}
@@ -407,6 +429,7 @@ func (s *Server) sweep() {
 	}
 	s.mu.Unlock()
 	for _, c := range gone {
+		s.logStore(s.store.DeleteCall(c.id))
 		c.files.remove()
 		s.mediaMem.give(c.mediaBytes.Swap(0))
 	}

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"time"
+
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
 )
@@ -99,6 +101,9 @@ type opEntry struct {
 	ended   bool
 	storing bool       // ended in the engine, its recording being stored
 	rec     *recording // its recording, once offered
+
+	created  time.Time // orders the call's operations in the store
+	timeline []byte    // the timeline's JSON once ended (graph.TimelineEntry)
 }
 
 func (e *opEntry) resourceURL(callID string) string {
@@ -118,7 +123,10 @@ func (e *opEntry) resource(callID string, o callOptions, etag string) any {
 		v := graph.OperationView{ID: e.id, ClientContext: e.clientContext, Status: e.status, Outcome: e.outcome}
 		if e.rec != nil {
 			loc, tok := e.rec.location, e.rec.token
-			v.Location, v.Token = &loc, &tok
+			v.Location = &loc
+			if tok != "" { // after a restart the server knows only its hash
+				v.Token = &tok
+			}
 		}
 		op := v.Wire(w)
 		if e.outcome == engine.OutcomeNone && e.rec != nil { // streamWhileRecording: offered while it runs

@@ -142,6 +142,30 @@ func (m *memory) MarkNotification(callID string, seq int64, attempts int, delive
 	return nil
 }
 
+func (m *memory) SetNotificationBody(callID string, seq int64, body []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return errSetNotificationBody(callID, seq, ErrClosed)
+	}
+	mc, ok := m.calls[callID]
+	if !ok {
+		return errSetNotificationBody(callID, seq, ErrNotFound)
+	}
+	n, ok := mc.notes[seq]
+	if !ok {
+		return errSetNotificationBody(callID, seq, ErrNotFound)
+	}
+	if !n.Delivered && !n.Done {
+		n.Body = nil
+		if len(body) > 0 {
+			n.Body = append([]byte(nil), body...)
+		}
+	}
+	mc.notes[seq] = n
+	return nil
+}
+
 func (m *memory) DeleteCall(id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -130,6 +130,10 @@ const (
 	attempts = ?, delivered = ?, done = ?, last_error = ?, body = CASE WHEN ? THEN NULL ELSE body END
 	WHERE call_id = ? AND seq = ?`
 
+	sqlSetNotificationBody = `UPDATE notifications SET
+	body = CASE WHEN delivered OR done THEN NULL ELSE ? END
+	WHERE call_id = ? AND seq = ?`
+
 	sqlDeleteCall = `DELETE FROM calls WHERE id = ?`
 )
 
@@ -155,7 +159,7 @@ type SQLite struct {
 
 	putCall, putOperation, putRecording *sql.Stmt
 	addNotification, markNotification   *sql.Stmt
-	deleteCall                          *sql.Stmt
+	setNotificationBody, deleteCall     *sql.Stmt
 }
 
 var _ Store = (*SQLite)(nil)
@@ -223,6 +227,7 @@ func (s *SQLite) init() error {
 		{&s.putRecording, sqlPutRecording},
 		{&s.addNotification, sqlAddNotification},
 		{&s.markNotification, sqlMarkNotification},
+		{&s.setNotificationBody, sqlSetNotificationBody},
 		{&s.deleteCall, sqlDeleteCall},
 	} {
 		st, err := s.db.PrepareContext(ctx, p.sql)
@@ -445,6 +450,28 @@ func (s *SQLite) MarkNotification(callID string, seq int64, attempts int, delive
 	return nil
 }
 
+func (s *SQLite) SetNotificationBody(callID string, seq int64, body []byte) error {
+	if s.closed.Load() {
+		return errSetNotificationBody(callID, seq, ErrClosed)
+	}
+	var b any
+	if len(body) > 0 {
+		b = body
+	}
+	res, err := s.setNotificationBody.Exec(b, callID, seq)
+	if err != nil {
+		return errSetNotificationBody(callID, seq, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return errSetNotificationBody(callID, seq, err)
+	}
+	if n == 0 {
+		return errSetNotificationBody(callID, seq, ErrNotFound)
+	}
+	return nil
+}
+
 func (s *SQLite) DeleteCall(id string) error {
 	if s.closed.Load() {
 		return errDeleteCall(id, ErrClosed)
@@ -585,7 +612,7 @@ func (s *SQLite) Close() error {
 		return nil
 	}
 	var errs []error
-	for _, st := range []*sql.Stmt{s.putCall, s.putOperation, s.putRecording, s.addNotification, s.markNotification, s.deleteCall} {
+	for _, st := range []*sql.Stmt{s.putCall, s.putOperation, s.putRecording, s.addNotification, s.markNotification, s.setNotificationBody, s.deleteCall} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

@@ -29,6 +29,11 @@ type Store interface {
 	// undelivered bodies are kept), and a cleared Body stays cleared. An
 	// unknown key is an error wrapping ErrNotFound.
 	MarkNotification(callID string, seq int64, attempts int, delivered, done bool, lastError string) error
+	// SetNotificationBody sets the Body of an undelivered notification
+	// that was added before its body was known (one that waited for its
+	// recording to be stored). It does nothing to a delivered or done
+	// one; an unknown key is an error wrapping ErrNotFound.
+	SetNotificationBody(callID string, seq int64, body []byte) error
 	// DeleteCall removes the call and all its operations, recordings and
 	// notifications, and nothing of any other call. Deleting a call that
 	// is not stored does nothing and returns nil.
@@ -245,6 +250,10 @@ func errAddNotification(callID string, seq int64, err error) error {
 
 func errMarkNotification(callID string, seq int64, err error) error {
 	return fmt.Errorf("store: mark notification %s #%d: %w", callID, seq, err)
+}
+
+func errSetNotificationBody(callID string, seq int64, err error) error {
+	return fmt.Errorf("store: set notification body %s #%d: %w", callID, seq, err)
 }
 
 func errDeleteCall(id string, err error) error {

@@ -350,6 +350,31 @@ func TestMarkNotification(t *testing.T) {
 	})
 }
 
+func TestSetNotificationBody(t *testing.T) {
+	each(t, func(t *testing.T, s store.Store) {
+		require.NoError(t, s.PutCall(call("c1", at(0))))
+		waiting := notification("c1", 1)
+		waiting.Body = nil
+		require.NoError(t, s.AddNotification(waiting))
+		require.NoError(t, s.AddNotification(notification("c1", 2)))
+		require.NoError(t, s.MarkNotification("c1", 2, 1, true, false, ""))
+
+		t.Run("an undelivered notification gets its body", func(t *testing.T) {
+			require.NoError(t, s.SetNotificationBody("c1", 1, []byte(`{"built":"later"}`)))
+			assert.Equal(t, []byte(`{"built":"later"}`), load(t, s).Calls[0].Notifications[0].Body)
+		})
+		t.Run("a delivered one keeps none", func(t *testing.T) {
+			require.NoError(t, s.SetNotificationBody("c1", 2, []byte(`{"x":1}`)))
+			assert.Nil(t, load(t, s).Calls[0].Notifications[1].Body)
+		})
+		t.Run("an unknown key is ErrNotFound", func(t *testing.T) {
+			err := s.SetNotificationBody("c1", 99, []byte(`{}`))
+			assert.ErrorIs(t, err, store.ErrNotFound)
+			assert.Equal(t, "store: set notification body c1 #99: not found", err.Error())
+		})
+	})
+}
+
 // fill stores a call with two of everything under it.
 func fill(t testing.TB, s store.Store, id string, created time.Time) {
 	t.Helper()

@@ -1,0 +1,106 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"sort"
+
+	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
+	"github.com/recsim/recsim/engine/server/store"
+)
+
+// The server keeps its state in s.store as it changes, so that a server
+// restarted on the same data directory carries on (recover.go;
+// docs/server.md#restart). Each save builds its row under the call's mu
+// (the caller holds it) and writes it at once: the rows of one call are
+// written in the order its changes happened. A write that fails is logged;
+// only the recordings index decides an outcome (storeRecording).
+
+// savedOptions is what a call row keeps of its options: what its ended
+// operations and recordings still need.
+type savedOptions struct {
+	DocsCasing       bool   `json:"docsCasing,omitempty"`
+	StrictV1         bool   `json:"strictV1,omitempty"`
+	StrictCompliance bool   `json:"strictCompliance,omitempty"`
+	Hangup           string `json:"hangupPolicy,omitempty"`
+}
+
+// kindName is an opKind's name in the store; kindOf is its inverse.
+func kindName(k opKind) string {
+	return [...]string{"recordResponse", "playPrompt", "cancelMediaProcessing", "updateRecordingStatus"}[k]
+}
+
+func kindOf(name string) (opKind, bool) {
+	for k := kindRecord; k <= kindUpdateStatus; k++ {
+		if kindName(k) == name {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// saveCall writes c's row. The caller holds c.mu.
+func (s *Server) saveCall(c *call) {
+	o := savedOptions{DocsCasing: c.opts.docsCasing, StrictV1: c.opts.strictV1, StrictCompliance: c.opts.strictCompliance}
+	if c.opts.hangup == engine.HangupSilent {
+		o.Hangup = "silent"
+	}
+	b, _ := json.Marshal(o)
+	s.logStore(s.store.PutCall(store.Call{ID: c.id, Direction: c.direction, State: c.state.String(), CallbackURI: c.callbackURI,
+		RecStatus: c.recStatus.String(), Options: b, Seq: c.seq, Created: c.created, Ended: c.endedAt, Retention: c.opts.retention}))
+}
+
+// saveOp writes e's row. The caller holds c.mu.
+func (s *Server) saveOp(c *call, e *opEntry) {
+	row := store.Operation{CallID: c.id, ID: e.id, Kind: kindName(e.kind), Ver: e.ver, Root: e.root, ClientContext: e.clientContext,
+		Status: int(e.status), Outcome: int(e.outcome), Ended: e.ended, Stream: e.stream, Timeline: e.timeline, Created: e.created}
+	if e.rec != nil && e.ended {
+		row.RecordingID = e.rec.id
+	}
+	s.logStore(s.store.PutOperation(row))
+}
+
+// saveRecording writes the index row of r, just stored at [off, off+size)
+// of its call's file. Unlike the other saves its error matters: a
+// recording the index does not hold could not be found after a restart.
+func (s *Server) saveRecording(r *recording, opID string, off, size int64) error {
+	return s.store.PutRecording(store.Recording{ID: r.id, CallID: r.c.id, OpID: opID, TokenHash: r.tokenHash[:],
+		Location: r.location, Offset: off, Size: size, Rate: int(r.rate)})
+}
+
+// saveNote adds n to the stored outbox of c. The caller holds c.mu.
+func (s *Server) saveNote(c *call, n *notification) {
+	s.logStore(s.store.AddNotification(store.Notification{CallID: c.id, Seq: n.seq, ChangeType: n.changeType,
+		ResourceURL: n.resourceURL, Body: n.body}))
+}
+
+func (s *Server) logStore(err error) {
+	if err != nil {
+		s.log.Error("store write failed", "error", err)
+	}
+}
+
+// hashToken is what the store and the server compare bearer tokens by.
+func hashToken(tok string) [sha256.Size]byte { return sha256.Sum256([]byte(tok)) }
+
+// timelineOf returns the JSON of an ended operation's timeline (nil for
+// operations that have none).
+func timelineOf(op *engine.CallOp) []byte {
+	if op == nil || op.Op == nil {
+		return nil
+	}
+	rate := op.Op.Rate()
+	tl := op.Op.Timeline()
+	out := make([]graph.TimelineEntry, 0, len(tl))
+	for _, ev := range tl {
+		out = append(out, graph.Entry(ev, rate, op.ID))
+	}
+	b, _ := json.Marshal(out)
+	return b
+}
+
+// sortEntries orders timeline entries by sample, stably.
+func sortEntries(out []graph.TimelineEntry) {
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Sample < out[j].Sample })
+}

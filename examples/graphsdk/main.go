@@ -4,7 +4,10 @@
 // records, asks for a recorded response behind a prompt, polls the
 // operation, receives the completion notification and downloads the WAV
 // with its token; then it cancels a second recording midway and hangs up.
-// Any mismatch with what the SDK parses fails the run (exit 1).
+// Last, a load run: -load calls (200) at once, each answered and given a
+// recordResponse through the SDK, whose completions its own bot counts:
+// one lost or duplicated fails the run. Any mismatch with what the SDK
+// parses fails the run (exit 1).
 //
 //	go run .                     # the mock in process (realtime clock)
 //	go run . -mock http://127.0.0.1:8080 -token T   # against `recsim serve`
@@ -26,6 +29,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,9 +49,10 @@ import (
 func main() {
 	mock := flag.String("mock", "", "URL of a running `recsim serve` (default: start the mock in process)")
 	token := flag.String("token", "sdk-example-token", "bearer token for the Graph surface")
+	loadCalls := flag.Int("load", 200, "then this many calls at once, each a recordResponse whose completion must arrive exactly once (0: none)")
 	flag.Parse()
 	start := time.Now()
-	if err := run(*mock, *token); err != nil {
+	if err := run(*mock, *token, *loadCalls); err != nil {
 		log.Fatalf("graphsdk: FAIL: %v", err)
 	}
 	fmt.Printf("graphsdk: PASS in %.1f s\n", time.Since(start).Seconds())
@@ -148,7 +153,7 @@ func check(ok bool, format string, args ...any) error {
 	return nil
 }
 
-func run(mockURL, token string) error {
+func run(mockURL, token string, loadCalls int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var gzipped atomic.Int64 // request bodies the SDK compressed (in process only)
@@ -427,7 +432,116 @@ func run(mockURL, token string) error {
 		}
 		fmt.Printf("request bodies the SDK gzipped and the mock read: %d\n", gzipped.Load())
 	}
+	if loadCalls > 0 {
+		return load(ctx, comms, mockURL, loadCalls)
+	}
 	return nil
+}
+
+// load places calls at once, each answered and given one recordResponse
+// through the SDK, and counts at its own bot the completions the SDK
+// parses: each must arrive exactly once.
+func load(ctx context.Context, comms *communications.CommunicationsRequestBuilder, mockURL string, calls int) error {
+	start := time.Now()
+	var mu sync.Mutex
+	completions := map[string]int{}
+	all := make(chan struct{}, 1)
+	bot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		var env struct {
+			Value []struct {
+				ChangeType   string          `json:"changeType"`
+				ResourceURL  string          `json:"resourceUrl"`
+				ResourceData json.RawMessage `json:"resourceData"`
+			} `json:"value"`
+		}
+		if json.Unmarshal(raw, &env) == nil && len(env.Value) == 1 && env.Value[0].ChangeType == "deleted" &&
+			strings.Contains(env.Value[0].ResourceURL, "/operations/") {
+			node, err := jsonser.NewJsonParseNode(env.Value[0].ResourceData)
+			if err == nil {
+				if p, err := node.GetObjectValue(models.CreateCommsOperationFromDiscriminatorValue); err == nil {
+					if op, ok := p.(models.RecordOperationable); ok && op.GetId() != nil {
+						mu.Lock()
+						completions[*op.GetId()]++
+						if len(completions) == calls {
+							select {
+							case all <- struct{}{}:
+							default:
+							}
+						}
+						mu.Unlock()
+					}
+				}
+			}
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer bot.Close()
+
+	ops := make(chan string, calls)
+	errs := make(chan error, calls)
+	var wg sync.WaitGroup
+	for range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id, err := control(mockURL, "POST", "/recsim/v1/calls", `{"callbackUri": "`+bot.URL+`"}`)
+			if err == nil {
+				_, err = control(mockURL, "PUT", "/recsim/v1/calls/"+id+"/media", `{"caller": [{"silence": 1}, {"dtmf": "#"}, {"silence": 1}]}`)
+			}
+			if err != nil {
+				errs <- err
+				return
+			}
+			call := comms.Calls().ByCallId(id)
+			answer := communications.NewCallsItemAnswerPostRequestBody()
+			answer.SetCallbackUri(ptr(bot.URL))
+			answer.SetAcceptedModalities([]models.Modality{models.AUDIO_MODALITY})
+			answer.SetMediaConfig(models.NewServiceHostedMediaConfig())
+			if err := call.Answer().Post(ctx, answer, nil); err != nil {
+				errs <- fmt.Errorf("load: Answer: %w", describe(err))
+				return
+			}
+			rr := communications.NewCallsItemRecordResponsePostRequestBody()
+			rr.SetStopTones([]string{"#"})
+			rr.SetMaxRecordDurationInSeconds(ptr(int32(10)))
+			op, err := call.RecordResponse().Post(ctx, rr, nil)
+			if err != nil || op.GetId() == nil {
+				errs <- fmt.Errorf("load: RecordResponse: %w", describe(err))
+				return
+			}
+			ops <- *op.GetId()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	close(ops)
+	if err := <-errs; err != nil {
+		return err
+	}
+	select {
+	case <-all:
+	case <-time.After(60 * time.Second):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	time.Sleep(500 * time.Millisecond) // a duplicate would arrive by now: the mock retries within 250 ms
+	mu.Lock()
+	defer mu.Unlock()
+	lost, dup := 0, 0
+	n := 0
+	for id := range ops {
+		n++
+		switch c := completions[id]; {
+		case c == 0:
+			lost++
+		case c > 1:
+			dup += c - 1
+		}
+	}
+	fmt.Printf("load: %d calls at once through the SDK: %d completions, lost %d, duplicated %d, in %.1f s\n",
+		n, len(completions), lost, dup, time.Since(start).Seconds())
+	return check(n == calls && lost == 0 && dup == 0, "load: %d of %d calls posted, lost %d, duplicated %d", n, calls, lost, dup)
 }
 
 // describe unwraps the SDK's ODataError into its code and message.

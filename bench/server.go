@@ -141,10 +141,9 @@ func serverLoad(ctx context.Context, calls int, p Progress) (ServerRun, error) {
 	if err != nil {
 		return run, err
 	}
-	srv, err := server.New(server.Config{Clock: engine.Fast,
-		// The bot answers at once; a minute keeps a loaded machine from
-		// turning a slow answer into a retry (a duplicate by design).
-		Notify: server.NotifyConfig{Timeout: time.Minute}})
+	// The server's defaults, notification timeouts included: what `recsim
+	// serve` runs with.
+	srv, err := server.New(server.Config{Clock: engine.Fast})
 	if err != nil {
 		return run, err
 	}

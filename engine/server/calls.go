@@ -55,6 +55,8 @@ type call struct {
 	cond          *sync.Cond // on mu: the courier waits for holds to clear
 	state         callState
 	callbackURI   string
+	botApp        string // the audience of its callbacks' JWT: the app that placed or answered it
+	chainID       string // X-Microsoft-Skype-Chain-ID of its callbacks
 	created       time.Time
 	endedAt       time.Time
 	recStatus     graph.RecordingStatus // the status the bot last declared (updateRecordingStatus)
@@ -122,7 +124,7 @@ func (s *Server) newCall(opts callOptions, direction string, state callState, ca
 		return nil, err
 	}
 	c := &call{s: s, id: graph.NewID(), direction: direction, opts: opts, rate: opts.ops.Rate, state: state,
-		callbackURI: callback, ops: map[string]*opEntry{}, created: s.now()}
+		callbackURI: callback, ops: map[string]*opEntry{}, created: s.now(), botApp: s.id.defaultApp(), chainID: graph.NewID()}
 	c.cond = sync.NewCond(&c.mu)
 	c.files.path = filepath.Join(s.dataDir, c.id+".rec")
 	c.rcp.Store(s.runner.Add(c.id, ec))
@@ -198,6 +200,7 @@ func (s *Server) placeCall(q *request) {
 	c.hold()
 	defer c.release()
 	c.mu.Lock()
+	q.claim(c)
 	res := c.resource("")
 	c.state = stateEstablished
 	s.saveCall(c)
@@ -248,6 +251,7 @@ func (s *Server) answer(q *request, id string) {
 		if body.CallbackURI != nil {
 			c.callbackURI = *body.CallbackURI
 		}
+		q.claim(c)
 		s.saveCall(c)
 		c.notifyCall("updated")
 	}

@@ -87,6 +87,7 @@ func TestDistinctCallOptionsKeepMemoryBounded(t *testing.T) {
 	func() {
 		cfg := fast()
 		cfg.DataDir = t.TempDir()
+		cfg.Keys = testKeys()
 		cfg.Notify.Timeout = time.Minute
 		srv, err := server.New(cfg)
 		require.NoError(t, err)

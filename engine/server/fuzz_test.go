@@ -52,7 +52,7 @@ func checkAnswer(t *testing.T, w *httptest.ResponseRecorder, ok ...int) {
 }
 
 func fuzzServer(f *testing.F) (*server.Server, string) {
-	srv, err := server.New(server.Config{Clock: fast().Clock, DataDir: f.TempDir(), AllowPromptHosts: []string{}})
+	srv, err := server.New(server.Config{Clock: fast().Clock, DataDir: f.TempDir(), AllowPromptHosts: []string{}, Keys: testKeys()})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func FuzzMediaScript(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, script string) {
-		srv, err := server.New(server.Config{Clock: fast().Clock, DataDir: t.TempDir()})
+		srv, err := server.New(server.Config{Clock: fast().Clock, DataDir: t.TempDir(), Keys: testKeys()})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/server"
+	"github.com/recsim/recsim/engine/server/identity"
 	"github.com/recsim/recsim/media"
 )
 
@@ -142,10 +143,24 @@ type mock struct {
 	client *http.Client
 }
 
+// testKeys are the signing keys of every test server of this package:
+// an RSA key takes about 65 ms to make, and a server given none makes
+// one (or, with a data directory, rotates its keys).
+var testKeys = sync.OnceValue(func() *identity.Keys {
+	k, err := identity.Generate()
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
 func newMock(t testing.TB, cfg server.Config, respond func(int, []byte) int) *mock {
 	t.Helper()
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
+	}
+	if cfg.Keys == nil {
+		cfg.Keys = testKeys()
 	}
 	srv, err := server.New(cfg)
 	require.NoError(t, err)

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/recsim/recsim/engine/server/identity"
 )
 
 // graphError is Graph's error body (docs/wire.md).
@@ -95,13 +97,15 @@ func (q *request) flush() {
 
 // authorized checks the bearer token of a Graph request; on failure it
 // answers 401.
-func (q *request) authorized() bool {
+func (q *request) authorized(act identity.Action) bool {
 	tok, ok := bearer(q.r)
 	switch {
 	case !ok:
 		q.w.Header().Set("WWW-Authenticate", `Bearer realm="recsim"`)
 		q.fail(http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is empty: send Authorization: Bearer {token}.", 0)
 		return false
+	case q.s.cfg.Auth == AuthStrict:
+		return q.strict(tok, act)
 	case q.s.cfg.Token != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(q.s.cfg.Token)) != 1:
 		q.w.Header().Set("WWW-Authenticate", `Bearer realm="recsim", error="invalid_token"`)
 		q.fail(http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token validation failure: the bearer token is not the one this server was started with.", 0)

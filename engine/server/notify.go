@@ -141,7 +141,7 @@ func (c *call) deliver(n *notification) {
 		attempt := n.attempts
 		c.mu.Unlock()
 
-		err := s.post(uri, n.body)
+		err := s.post(c, n.seq, uri, n.body)
 
 		c.mu.Lock()
 		if err == nil {
@@ -187,7 +187,7 @@ func (c *call) deliver(n *notification) {
 // post sends one notification body; nil means the bot acknowledged it.
 // It first waits for one of the callback host's delivery slots; the
 // attempt's timeout starts once it has one.
-func (s *Server) post(uri string, body []byte) error {
+func (s *Server) post(c *call, seq int64, uri string, body []byte) error {
 	host := uri
 	if u, err := url.Parse(uri); err == nil {
 		host = u.Host
@@ -203,6 +203,9 @@ func (s *Server) post(uri string, body []byte) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if err := s.signCallback(req, c, seq); err != nil {
+		return err
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {

@@ -24,6 +24,8 @@ type savedOptions struct {
 	StrictV1         bool   `json:"strictV1,omitempty"`
 	StrictCompliance bool   `json:"strictCompliance,omitempty"`
 	Hangup           string `json:"hangupPolicy,omitempty"`
+	BotApp           string `json:"botApp,omitempty"`
+	ChainID          string `json:"chainId,omitempty"`
 }
 
 // kindName is an opKind's name in the store; kindOf is its inverse.
@@ -42,7 +44,8 @@ func kindOf(name string) (opKind, bool) {
 
 // saveCall writes c's row. The caller holds c.mu.
 func (s *Server) saveCall(c *call) {
-	o := savedOptions{DocsCasing: c.opts.docsCasing, StrictV1: c.opts.strictV1, StrictCompliance: c.opts.strictCompliance}
+	o := savedOptions{DocsCasing: c.opts.docsCasing, StrictV1: c.opts.strictV1, StrictCompliance: c.opts.strictCompliance,
+		BotApp: c.botApp, ChainID: c.chainID}
 	if c.opts.hangup == engine.HangupSilent {
 		o.Hangup = "silent"
 	}

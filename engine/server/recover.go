@@ -91,7 +91,14 @@ func (s *Server) restoreCall(cs *store.CallState) (*call, error) {
 		rs = graph.NotRecording
 	}
 	c := &call{s: s, id: cs.ID, direction: cs.Direction, opts: opts, callbackURI: cs.CallbackURI, created: cs.Created,
-		endedAt: cs.Ended, recStatus: rs, ops: map[string]*opEntry{}, state: stateTerminated, rateFixed: true}
+		endedAt: cs.Ended, recStatus: rs, ops: map[string]*opEntry{}, state: stateTerminated, rateFixed: true,
+		botApp: so.BotApp, chainID: so.ChainID}
+	if c.botApp == "" {
+		c.botApp = s.id.defaultApp()
+	}
+	if c.chainID == "" {
+		c.chainID = graph.NewID()
+	}
 	c.cond = sync.NewCond(&c.mu)
 	c.files.path = filepath.Join(s.dataDir, c.id+".rec")
 	// An ended engine call stands in for the one that was lost: the call

@@ -16,6 +16,7 @@ import (
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
+	"github.com/recsim/recsim/engine/server/identity"
 	"github.com/recsim/recsim/engine/server/store"
 	"github.com/recsim/recsim/media"
 )
@@ -33,8 +34,28 @@ type Config struct {
 	// call's recordings one after the other, each a complete WAV file);
 	// "" makes a fresh temporary directory, removed by Close.
 	DataDir string
-	// Token, if set, is the only bearer token the Graph surface accepts.
+	// Token, if set, is the only bearer token the Graph surface accepts
+	// (under AuthAny).
 	Token string
+	// Auth: AuthAny (the zero value) accepts any bearer token (or only
+	// Token); AuthStrict accepts only access tokens this server issued,
+	// unexpired, for Graph, with the role the action needs
+	// (docs/identity.md).
+	Auth AuthMode
+	// Apps are the registered applications of the token endpoint; nil:
+	// identity.DefaultApp(). The first is the audience of the callbacks
+	// of a call no token has claimed yet.
+	Apps []identity.App
+	// Tenant is the tenant ID; "": identity.DefaultTenant.
+	Tenant string
+	// CallbackIssuer is the iss of the notifications' JWT; "":
+	// identity.BotFrameworkIssuer.
+	CallbackIssuer string
+	// Keys sign the access tokens and the callbacks; nil: with a data
+	// directory of the caller's, the keys kept there (a new one each start,
+	// the last two before it still verifying), else keys generated at the
+	// first need.
+	Keys *identity.Keys
 	// Retention is how long recordings (and ended calls' operations)
 	// outlive their call; 0 means 10 minutes.
 	Retention  time.Duration
@@ -169,7 +190,8 @@ type Server struct {
 	recs     map[string]*recording
 	draining atomic.Bool
 	inbox    inbox
-	slots    hostSlots   // notification POSTs in flight per callback host
+	slots    hostSlots // notification POSTs in flight per callback host
+	id       identityState
 	store    store.Store // the state that survives a restart (persist.go)
 	mediaMem budget      // bytes of caller audio decoded or held (Config.MediaMemory)
 
@@ -314,6 +336,9 @@ func New(cfg Config) (*Server, error) {
 	// A data directory of the caller's keeps the server's state in an
 	// embedded database beside the recordings, and a restart on it carries
 	// on (docs/server.md#restart); a temporary one needs no persistence.
+	if err := s.id.init(cfg, s.now, s.tempDir, s.dataDir); err != nil {
+		return nil, err
+	}
 	if s.tempDir {
 		s.store = store.Memory()
 	} else {
@@ -550,7 +575,8 @@ type request struct {
 	r        *http.Request
 	id       string
 	clientID string
-	ver      string // "v1.0" or "beta" on the Graph surface
+	ver      string          // "v1.0" or "beta" on the Graph surface
+	token    *identity.Token // the verified access token (AuthStrict)
 }
 
 // root returns the server's root URL as the client reached it.
@@ -583,10 +609,20 @@ func (s *Server) route(q *request) {
 	switch {
 	case len(seg) >= 3 && (strings.EqualFold(seg[0], "v1.0") || strings.EqualFold(seg[0], "beta")) && strings.EqualFold(seg[1], "communications") && strings.EqualFold(seg[2], "calls"):
 		q.ver = strings.ToLower(seg[0])
-		if !q.authorized() {
+		if !q.authorized(graphAction(q.r.Method, seg[3:])) {
 			return
 		}
 		s.routeGraph(q, seg[3:])
+	case len(seg) == 4 && seg[1] == "oauth2" && seg[2] == "v2.0" && seg[3] == "token":
+		s.tokenEndpoint(q, seg[0])
+	case len(seg) == 4 && seg[1] == "v2.0" && seg[2] == ".well-known" && seg[3] == "openid-configuration":
+		s.discovery(q, seg[0])
+	case len(seg) == 4 && seg[1] == "discovery" && seg[2] == "v2.0" && seg[3] == "keys":
+		s.jwks(q, seg[0])
+	case len(seg) == 4 && seg[0] == "recsim" && seg[1] == "v1" && seg[2] == ".well-known" && strings.EqualFold(seg[3], "OpenIdConfiguration"):
+		s.callbackDiscovery(q)
+	case len(seg) == 4 && seg[0] == "recsim" && seg[1] == "v1" && seg[2] == ".well-known" && seg[3] == "keys":
+		s.callbackJWKS(q)
 	case len(seg) >= 3 && seg[0] == "recsim" && seg[1] == "v1" && seg[2] == "calls":
 		s.routeControl(q, seg[3:])
 	case len(seg) == 3 && seg[0] == "recsim" && seg[1] == "v1" && seg[2] == "inbox":

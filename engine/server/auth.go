@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -258,12 +259,10 @@ func (s *Server) tokenEndpoint(q *request, tenant string) {
 		q.oauthError(http.StatusUnauthorized, "invalid_client", code, strings.TrimPrefix(err.Error(), identity.ErrClient.Error()+": ")+".")
 		return
 	}
-	secs := int(time.Until(exp).Seconds())
-	if s.cfg.Now != nil {
-		secs = int(exp.Sub(s.now()).Seconds())
-	}
+	// Whole seconds left, less one, as Entra ID counts (3599 for an hour).
+	secs := int(math.Ceil(exp.Sub(s.now()).Seconds())) - 1
 	q.w.Header().Set("Cache-Control", "no-store")
-	q.json(http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": secs - 1, "ext_expires_in": secs - 1, "access_token": tok})
+	q.json(http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": secs, "ext_expires_in": secs, "access_token": tok})
 }
 
 // discovery answers GET /{tenant}/v2.0/.well-known/openid-configuration.

@@ -141,6 +141,7 @@ type mock struct {
 	// process (the benchmark's server=process).
 	url    string
 	client *http.Client
+	token  string // the Graph bearer token, if not bearer's
 }
 
 // testKeys are the signing keys of every test server of this package:
@@ -221,13 +222,18 @@ func (m *mock) send(method, path string, body []byte, headers ...string) reply {
 
 const bearer = "Bearer test-token"
 
-// graph sends a JSON request to the Graph surface with a bearer token.
+// graph sends a JSON request to the Graph surface with a bearer token
+// (m.token if set: a strict server's).
 func (m *mock) graph(method, path, body string) reply {
 	m.t.Helper()
-	if body == "" && method != http.MethodPost {
-		return m.send(method, path, nil, "Authorization", bearer)
+	auth := bearer
+	if m.token != "" {
+		auth = "Bearer " + m.token
 	}
-	return m.send(method, path, []byte(body), "Authorization", bearer, "Content-Type", "application/json")
+	if body == "" && method != http.MethodPost {
+		return m.send(method, path, nil, "Authorization", auth)
+	}
+	return m.send(method, path, []byte(body), "Authorization", auth, "Content-Type", "application/json")
 }
 
 // incoming rings the bot and returns the call id (after its created

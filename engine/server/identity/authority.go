@@ -57,10 +57,10 @@ const maxVerified = 1024
 
 // Token is what a verified access token says.
 type Token struct {
-	AppID  string
-	Tenant string
-	Roles  []string
-	Expiry time.Time
+	AppID             string
+	Tenant            string
+	Roles             []string
+	NotBefore, Expiry time.Time
 }
 
 // claims are the claims of an access token.
@@ -142,9 +142,12 @@ func (a *Authority) Verify(token, issuer string) (*Token, error) {
 	t, ok := a.verified[h]
 	a.mu.Unlock()
 	if ok {
-		// Verified already: only its lifetime can have changed.
-		if now.After(t.Expiry.Add(leeway)) {
+		// Verified already: only where now is in its lifetime can differ.
+		switch {
+		case now.After(t.Expiry.Add(leeway)):
 			return nil, fmt.Errorf("%w (at %s)", ErrExpired, t.Expiry.UTC().Format(time.RFC3339))
+		case now.Add(leeway).Before(t.NotBefore):
+			return nil, fmt.Errorf("%w (from %s)", ErrNotYetValid, t.NotBefore.UTC().Format(time.RFC3339))
 		}
 		return t, nil
 	}
@@ -186,6 +189,9 @@ func (a *Authority) Verify(token, issuer string) (*Token, error) {
 		return nil, fmt.Errorf("%w: tid %q, this server's tenant is %s", ErrTenant, c.Tid, a.Tenant)
 	}
 	t = &Token{AppID: c.AppID, Tenant: c.Tid, Roles: c.Roles, Expiry: c.Expiry.Time()}
+	if c.NotBefore != nil {
+		t.NotBefore = c.NotBefore.Time()
+	}
 	a.remember(h, t)
 	return t, nil
 }

@@ -91,6 +91,9 @@ func TestAccessTokens(t *testing.T) {
 		clk2.t = clk.t.Add(2 * time.Hour)
 		_, err = v.Verify(tok, issuer)
 		assert.ErrorIs(t, err, identity.ErrExpired)
+		clk2.t = clk.t.Add(-6 * time.Minute)
+		_, err = v.Verify(tok, issuer)
+		assert.ErrorIs(t, err, identity.ErrNotYetValid, "and is not valid before its nbf")
 	})
 }
 

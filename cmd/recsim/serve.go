@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/engine/server"
+	"github.com/recsim/recsim/engine/server/identity"
 	"github.com/recsim/recsim/media"
 )
 
@@ -33,6 +35,35 @@ func (h *hostList) Set(v string) error {
 		return errors.New("empty host")
 	}
 	*h = append(*h, v)
+	return nil
+}
+
+// appList is the repeatable --app CLIENT_ID:SECRET[:ROLE,ROLE…].
+type appList []identity.App
+
+func (a *appList) String() string {
+	var s []string
+	for _, app := range *a {
+		s = append(s, app.ClientID)
+	}
+	return strings.Join(s, ",")
+}
+
+func (a *appList) Set(v string) error {
+	parts := strings.SplitN(v, ":", 3)
+	if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
+		return fmt.Errorf("%q: must be CLIENT_ID:SECRET or CLIENT_ID:SECRET:ROLE,ROLE…", v)
+	}
+	app := identity.App{ClientID: parts[0], Secret: parts[1], Roles: identity.AllRoles()}
+	if len(parts) == 3 {
+		app.Roles = nil
+		for _, r := range strings.Split(parts[2], ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				app.Roles = append(app.Roles, r)
+			}
+		}
+	}
+	*a = append(*a, app)
 	return nil
 }
 
@@ -99,6 +130,14 @@ func runServe(e *env, args []string) int {
 	rate := fs.Int("rate", 16000, "a call's media rate until its first media says otherwise (Hz)")
 	maxConns := fs.Int("max-conns", defaultMaxConns(), "connections served at once; past it a new connection gets 503 (default: half the open-file limit, at most 8192)")
 	mediaMiB := fs.Int("media-memory", 1024, "MiB of caller audio the server holds at most (media being decoded and live calls' media); a PUT …/media past it gets 503")
+	var apps appList
+	fs.Var(&apps, "app", "a registered app of the token endpoint, CLIENT_ID:SECRET[:ROLE,ROLE…] (repeatable; default roles: Calls.AccessMedia.All, Calls.JoinGroupCall.All, Calls.Initiate.All; default app: "+identity.DefaultApp().ClientID+":"+identity.DefaultApp().Secret+")")
+	tenant := fs.String("tenant", identity.DefaultTenant, "the tenant ID of the token endpoint and its tokens")
+	auth := fs.String("auth", "any", "any: any bearer token (or --token); strict: only this server's access tokens, with the role of each action")
+	cbIssuer := fs.String("callback-issuer", identity.BotFrameworkIssuer, "the iss of the JWT on every notification")
+	useTLS := fs.Bool("tls", false, "serve HTTPS with a certificate made at start (written with its key to the data directory, or to a temporary one; the log names it)")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")
+	tlsKey := fs.String("tls-key", "", "the private key of --tls-cert (PEM)")
 	baseURL := fs.String("base-url", "", "root URL for Location and recordingLocation, as bots reach the server (default: the address each connection was accepted on; never the Host header)")
 	pos, err := parse(fs, args)
 	if err == nil {
@@ -107,6 +146,18 @@ func runServe(e *env, args []string) int {
 	cfg := server.Config{DataDir: *dataDir, Token: *token, Retention: *retention, DocsCasing: *docsCasing,
 		StrictV1: *strictV1, StrictCompliance: *strictCompliance, Rate: media.SampleRate(*rate), BaseURL: *baseURL}
 	cfg.MediaMemory = int64(*mediaMiB) << 20
+	cfg.Apps, cfg.Tenant, cfg.CallbackIssuer = apps, *tenant, *cbIssuer
+	if err == nil {
+		if cfg.Auth, err = server.ParseAuthMode(*auth); err != nil {
+			err = fmt.Errorf("--auth: %w", err)
+		}
+	}
+	if err == nil && (*tlsCert == "") != (*tlsKey == "") {
+		err = errors.New("--tls-cert and --tls-key go together")
+	}
+	if err == nil && *tenant == "" {
+		err = errors.New("--tenant: must not be empty")
+	}
 	if err == nil && *mediaMiB < 1 {
 		err = fmt.Errorf("--media-memory = %d: must be at least 1 (MiB)", *mediaMiB)
 	}
@@ -147,6 +198,18 @@ func runServe(e *env, args []string) int {
 	if err != nil {
 		return fail(e, "serve", fmt.Errorf("--addr = %s: %w", *addr, err))
 	}
+	scheme := "http"
+	var tlsConf *tls.Config
+	if *useTLS || *tlsCert != "" {
+		scheme = "https"
+		if tlsConf, err = serveTLS(ln.Addr(), *baseURL, *dataDir, *tlsCert, *tlsKey, log); err != nil {
+			ln.Close()
+			return fail(e, "serve", err)
+		}
+	}
+	if tlsConf != nil {
+		cfg.RootCAs = trusting(tlsConf)
+	}
 	srv, err := server.New(cfg)
 	if err != nil {
 		ln.Close()
@@ -160,9 +223,14 @@ func runServe(e *env, args []string) int {
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(newCapListener(ln, *maxConns)) }()
-	log.Info("recsim serve listening", "url", "http://"+ln.Addr().String(), "clock", cfg.Clock.String(),
-		"dataDir", srv.DataDir(), "token", *token != "", "hangupPolicy", *hangup, "endOfMedia", *eom)
+	var capped net.Listener = newCapListener(ln, *maxConns)
+	if tlsConf != nil {
+		capped = tls.NewListener(capped, tlsConf)
+	}
+	go func() { served <- hs.Serve(capped) }()
+	log.Info("recsim serve listening", "url", scheme+"://"+ln.Addr().String(), "clock", cfg.Clock.String(),
+		"dataDir", srv.DataDir(), "token", *token != "", "auth", cfg.Auth.String(), "tenant", *tenant,
+		"hangupPolicy", *hangup, "endOfMedia", *eom)
 
 	code := exitOK
 	select {

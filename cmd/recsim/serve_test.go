@@ -21,6 +21,7 @@ func TestServeRejectsBadFlagsInOneLine(t *testing.T) {
 	for _, args := range [][]string{
 		{"--clock", "slow"}, {"--hangup-policy", "loud"}, {"--end-of-media", "loop"}, {"--rate", "100"},
 		{"--retention", "0s"}, {"--addr", "256.0.0.1:http"}, {"extra"},
+		{"--auth", "loose"}, {"--tls-cert", "cert.pem"}, {"--app", "no-secret"}, {"--tenant", ""},
 	} {
 		code, _, errOut := runCLI(append([]string{"serve"}, args...)...)
 		assert.Equal(t, exitBadInput, code, args)

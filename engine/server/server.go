@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -76,6 +78,11 @@ type Config struct {
 	// HTTPClient sends notifications and fetches prompts; nil: a client
 	// with a connection pool sized for many calls.
 	HTTPClient *http.Client
+	// RootCAs are the certificate authorities notifications and prompt
+	// fetches over HTTPS trust (nil: the system's). `recsim serve --tls`
+	// adds its own certificate, so that callbacks to itself (the inbox)
+	// work. Ignored with HTTPClient.
+	RootCAs *x509.CertPool
 	// BaseURL is the server's root URL as bots reach it (e.g.
 	// "https://mock.example:8443"); "": the address each connection was
 	// accepted on. The Host header is never used (docs/server.md).
@@ -278,6 +285,9 @@ func New(cfg Config) (*Server, error) {
 		t.MaxIdleConnsPerHost = n.PerHost
 		t.MaxConnsPerHost = n.PerHost
 		t.IdleConnTimeout = 30 * time.Second
+		if cfg.RootCAs != nil {
+			t.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
+		}
 		s.client = &http.Client{Transport: t}
 	}
 	hosts := cfg.AllowPromptHosts

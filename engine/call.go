@@ -46,6 +46,10 @@ const (
 	OpListenStarted                          // recording started (streamWhileRecording's early notification)
 	OpEnded                                  // ended; Outcome says how
 	CallHungUp                               // the caller hung up (end of media with policy hangup, or a hangup segment)
+	// OpProgressed: the running operation's timeline has new entries
+	// (at most one per Advance, only when it grew; the ones an OpStarted,
+	// OpListenStarted or OpEnded brings are not announced twice).
+	OpProgressed
 )
 
 // CallEvent is one change reported by the call.
@@ -272,6 +276,7 @@ func (c *Call) Advance(n int, ev []CallEvent) []CallEvent {
 		}
 		op := c.queue[0]
 		listened := op.Op.listened
+		entries := len(op.Op.timeline)
 		used := op.Op.Process(pcm)
 		c.pos += int64(used)
 		if fromMedia {
@@ -280,6 +285,8 @@ func (c *Call) Advance(n int, ev []CallEvent) []CallEvent {
 		n -= used
 		if !listened && op.Op.listened {
 			ev = append(ev, CallEvent{OpListenStarted, op})
+		} else if len(op.Op.timeline) > entries && !op.Op.Done() {
+			ev = append(ev, CallEvent{OpProgressed, op})
 		}
 		ev = c.reap(ev)
 		ev = c.startNext(ev)

@@ -167,16 +167,10 @@ func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start in
 		return op, nil
 	}
 
-	var promptOut []int16
-	if prompt != nil {
-		promptOut = media.Resample(prompt.PCM, PromptRate, r)
-	}
+	promptOut, beep, beepOK := outboundParts(req, prompt, opts)
 	op.promptEnd = start + int64(len(promptOut))
-	beepOK := opts.Beep.Hz > 0 && opts.Beep.Hz < float64(r)/2 && opts.Beep.Duration > 0 && opts.Fault != OutBeepFailed
-	var beep []int16
-	if req.PlayBeep && beepOK {
+	if len(beep) > 0 {
 		b := opts.Beep
-		beep = opts.Cache.beep(r, b)
 		if b.Echo {
 			op.echo = append([]int16(nil), beep...)
 			media.Gain(op.echo, b.EchoGain)
@@ -210,6 +204,37 @@ func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start in
 	op.firstSpeech, op.lastEnd = -1, -1
 	op.fireMarks(start, true) // prompt start, or listen start at once
 	return op, nil
+}
+
+// outboundParts returns what a record operation plays at opts.Rate: its
+// prompt resampled to the caller rate and its beep (shared, read-only,
+// from opts.Cache), and whether the beep can play.
+func outboundParts(req RecordRequest, prompt *PromptAudio, opts Options) (promptOut, beep []int16, beepOK bool) {
+	r := opts.Rate
+	if prompt != nil && prompt.Outcome == OutcomeNone {
+		promptOut = media.Resample(prompt.PCM, PromptRate, r)
+	}
+	beepOK = opts.Beep.Hz > 0 && opts.Beep.Hz < float64(r)/2 && opts.Beep.Duration > 0 && opts.Fault != OutBeepFailed
+	if req.PlayBeep && beepOK {
+		beep = opts.Cache.beep(r, opts.Beep)
+	}
+	return promptOut, beep, beepOK
+}
+
+// OutboundAudio returns what an operation played at opts.Rate, made again
+// from its request, prompt and options: the prompt at the caller rate,
+// then the beep (for a playPrompt, play, the prompt alone). It is the audio
+// Operation.Outbound holds while the operation runs, for viewers of ended
+// operations, whose Release dropped it. The result is the caller's.
+func OutboundAudio(req RecordRequest, prompt *PromptAudio, play bool, opts Options) []int16 {
+	if play {
+		if prompt == nil || prompt.Outcome != OutcomeNone {
+			return nil
+		}
+		return media.Resample(prompt.PCM, PromptRate, opts.Rate)
+	}
+	p, b, _ := outboundParts(req, prompt, opts)
+	return media.Concat(p, b)
 }
 
 // newPlayPrompt prepares a playPrompt operation from stream sample start:

@@ -44,7 +44,7 @@ type call struct {
 
 	ctl       sync.Mutex
 	rcp       atomic.Pointer[engine.PacedCall]
-	rate      media.SampleRate // under ctl: the call's media rate
+	rate      media.SampleRate // under ctl: the call's media rate (viewRate under mu: the same)
 	rateFixed bool             // under ctl: the first media or operation fixed the rate
 	media     []int16          // under ctl: the caller media last set (recycled when replaced)
 	// mediaBytes is what the call's media holds of the server's media
@@ -58,6 +58,7 @@ type call struct {
 	botApp        string // the audience of its callbacks' JWT: the app that placed or answered it
 	chainID       string // X-Microsoft-Skype-Chain-ID of its callbacks
 	created       time.Time
+	viewRate      media.SampleRate
 	endedAt       time.Time
 	recStatus     graph.RecordingStatus // the status the bot last declared (updateRecordingStatus)
 	ops           map[string]*opEntry
@@ -124,12 +125,14 @@ func (s *Server) newCall(opts callOptions, direction string, state callState, ca
 		return nil, err
 	}
 	c := &call{s: s, id: graph.NewID(), direction: direction, opts: opts, rate: opts.ops.Rate, state: state,
-		callbackURI: callback, ops: map[string]*opEntry{}, created: s.now(), botApp: s.id.defaultApp(), chainID: graph.NewID()}
+		callbackURI: callback, ops: map[string]*opEntry{}, created: s.now(), botApp: s.id.defaultApp(), chainID: graph.NewID(),
+		viewRate: opts.ops.Rate}
 	c.cond = sync.NewCond(&c.mu)
 	c.files.path = filepath.Join(s.dataDir, c.id+".rec")
 	c.rcp.Store(s.runner.Add(c.id, ec))
 	c.mu.Lock()
 	s.saveCall(c)
+	c.publishCall()
 	c.mu.Unlock()
 	s.mu.Lock()
 	s.calls[c.id] = c
@@ -204,6 +207,7 @@ func (s *Server) placeCall(q *request) {
 	res := c.resource("")
 	c.state = stateEstablished
 	s.saveCall(c)
+	c.publishCall()
 	c.notifyCall("updated")
 	c.mu.Unlock()
 	q.w.Header().Set("Location", q.base()+"/communications/calls/"+c.id)
@@ -253,6 +257,7 @@ func (s *Server) answer(q *request, id string) {
 		}
 		q.claim(c)
 		s.saveCall(c)
+		c.publishCall()
 		c.notifyCall("updated")
 	}
 	c.mu.Unlock()
@@ -301,6 +306,7 @@ func (c *call) terminate() {
 	c.state = stateTerminated
 	c.endedAt = c.s.now()
 	c.s.saveCall(c)
+	c.publishCall()
 	c.s.mediaMem.give(c.mediaBytes.Swap(0)) // an ended call plays no more media
 	n := 0
 	for _, e := range c.ops {
@@ -390,7 +396,8 @@ func (s *Server) recordResponse(q *request, id string) {
 		return
 	}
 	prompt := s.promptOf(req.Prompts)
-	e := &opEntry{id: graph.NewID(), kind: kindRecord, ver: q.ver, root: q.root(), clientContext: req.ClientContext, stream: req.StreamWhileRecording}
+	e := &opEntry{id: graph.NewID(), kind: kindRecord, ver: q.ver, root: q.root(), clientContext: req.ClientContext, stream: req.StreamWhileRecording,
+		prompts: req.Prompts}
 	s.startMedia(q, c, e, req.Prompts, prompt, req.BargeInAllowed, func(ec *engine.Call, ev []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error) {
 		return ec.Record(e.id, req, prompt, ev)
 	})
@@ -416,7 +423,7 @@ func (s *Server) playPrompt(q *request, id string) {
 		return
 	}
 	prompt := s.promptOf(prompts)
-	e := &opEntry{id: graph.NewID(), kind: kindPlay, ver: q.ver, root: q.root(), clientContext: cc}
+	e := &opEntry{id: graph.NewID(), kind: kindPlay, ver: q.ver, root: q.root(), clientContext: cc, prompts: prompts}
 	s.startMedia(q, c, e, prompts, prompt, false, func(ec *engine.Call, ev []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error) {
 		return ec.PlayPrompt(e.id, prompt, false, ev)
 	})
@@ -452,6 +459,7 @@ func (s *Server) startMedia(q *request, c *call, e *opEntry, uris []string, prom
 		e.cop, e.status, e.created = op, st, s.now()
 		c.ops[e.id] = e
 		s.saveOp(c, e)
+		c.publishOp(e)
 		res = e.resource(c.id, c.opts, "")
 		c.mu.Unlock()
 		return ev
@@ -596,6 +604,7 @@ func (s *Server) updateRecordingStatus(q *request, id string) {
 		c.mu.Lock()
 		c.recStatus = st
 		s.saveCall(c)
+		c.publishCall()
 		c.mu.Unlock()
 		return ev, nil
 	})
@@ -615,6 +624,7 @@ func (s *Server) completedOp(q *request, c *call, e *opEntry, act func(*engine.C
 			e.created = s.now()
 			c.ops[e.id] = e
 			s.saveOp(c, e)
+			c.publishOp(e)
 			c.mu.Unlock()
 		}
 		return ev
@@ -654,5 +664,8 @@ func (s *Server) setRate(c *call, rate media.SampleRate) error {
 	c.rcp.Store(s.runner.Add(c.id, ec))
 	s.runner.Remove(old)
 	c.rate = rate
+	c.mu.Lock()
+	c.viewRate = rate
+	c.mu.Unlock()
 	return nil
 }

@@ -338,6 +338,12 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 	case engine.OpStarted:
 		c.mu.Lock()
 		e.status = op.Status
+		c.publishOp(e)
+		c.publishEntries(e, op)
+		c.mu.Unlock()
+	case engine.OpProgressed:
+		c.mu.Lock()
+		c.publishEntries(e, op)
 		c.mu.Unlock()
 	case engine.OpListenStarted:
 		if e.kind != kindRecord || !e.stream {
@@ -346,6 +352,8 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 		r := s.newRecording(c, rc, e)
 		c.mu.Lock()
 		e.rec, e.status = r, op.Status
+		c.publishEntries(e, op)
+		c.publishOp(e)
 		c.enqueue("updated", e.resourceURL(c.id), func(etag string) any { return e.resource(c.id, c.opts, etag) }, nil)
 		c.mu.Unlock()
 	case engine.OpEnded:
@@ -369,6 +377,8 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 			e.status, e.outcome, e.ended = op.Status, op.Outcome, true
 			s.saveOp(c, e)
 		}
+		c.publishEntries(e, op)
+		c.publishOp(e)
 		if !op.Silent {
 			var wait <-chan struct{}
 			if stored {

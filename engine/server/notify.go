@@ -39,6 +39,8 @@ type notificationJSON struct {
 	Attempts    int    `json:"attempts"`
 	Delivered   bool   `json:"delivered"`
 	LastError   string `json:"lastError,omitempty"`
+	// Payload is the POST body (null while it waits to be built).
+	Payload json.RawMessage `json:"payload"`
 }
 
 // enqueue adds a notification for resource (built by data from the etag)
@@ -63,6 +65,7 @@ func (c *call) enqueue(changeType, resourceURL string, data func(etag string) an
 	}
 	c.notes = append(c.notes, n)
 	c.s.saveNote(c, n)
+	c.publishNote(n)
 	if !c.courier {
 		c.courier = true
 		c.s.work.add()
@@ -154,6 +157,7 @@ func (c *call) deliver(n *notification) {
 		}
 		done := n.done
 		s.logStore(s.store.MarkNotification(c.id, n.seq, n.attempts, n.delivered, n.done, n.lastError))
+		c.publishNote(n)
 		c.mu.Unlock()
 		// (A notification abandoned because the server closes is not marked
 		// done in the store: a restart delivers it.)
@@ -244,8 +248,7 @@ func (s *Server) notifications(q *request, id string) {
 	c.mu.Lock()
 	out := make([]notificationJSON, 0, len(c.notes))
 	for _, n := range c.notes {
-		out = append(out, notificationJSON{Sequence: n.seq, ChangeType: n.changeType, ResourceURL: n.resourceURL,
-			Attempts: n.attempts, Delivered: n.delivered, LastError: n.lastError})
+		out = append(out, n.json())
 	}
 	c.mu.Unlock()
 	q.json(http.StatusOK, map[string]any{"value": out})

@@ -96,6 +96,7 @@ func (s *Server) storeRecording(r *recording, e *opEntry, status engine.Status, 
 			e.rec = nil
 		}
 		s.saveOp(c, e)
+		c.publishOp(e)
 		c.mu.Unlock()
 		r.mu.Lock()
 		r.err, r.off, r.size = err, off, size

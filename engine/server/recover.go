@@ -92,7 +92,7 @@ func (s *Server) restoreCall(cs *store.CallState) (*call, error) {
 	}
 	c := &call{s: s, id: cs.ID, direction: cs.Direction, opts: opts, callbackURI: cs.CallbackURI, created: cs.Created,
 		endedAt: cs.Ended, recStatus: rs, ops: map[string]*opEntry{}, state: stateTerminated, rateFixed: true,
-		botApp: so.BotApp, chainID: so.ChainID}
+		botApp: so.BotApp, chainID: so.ChainID, viewRate: s.defOpts.ops.Rate}
 	if c.botApp == "" {
 		c.botApp = s.id.defaultApp()
 	}

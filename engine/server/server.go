@@ -83,6 +83,10 @@ type Config struct {
 	// adds its own certificate, so that callbacks to itself (the inbox)
 	// work. Ignored with HTTPClient.
 	RootCAs *x509.CertPool
+	// ControlToken, if set, is the bearer token the simulation surface
+	// (/recsim/v1, but for the recordings, the inbox and the OpenID
+	// documents) and the inspector page require.
+	ControlToken string
 	// BaseURL is the server's root URL as bots reach it (e.g.
 	// "https://mock.example:8443"); "": the address each connection was
 	// accepted on. The Host header is never used (docs/server.md).
@@ -199,6 +203,7 @@ type Server struct {
 	inbox    inbox
 	slots    hostSlots // notification POSTs in flight per callback host
 	id       identityState
+	hub      hub         // the event stream
 	store    store.Store // the state that survives a restart (persist.go)
 	mediaMem budget      // bytes of caller audio decoded or held (Config.MediaMemory)
 
@@ -633,8 +638,12 @@ func (s *Server) route(q *request) {
 		s.callbackDiscovery(q)
 	case len(seg) == 4 && seg[0] == "recsim" && seg[1] == "v1" && seg[2] == ".well-known" && seg[3] == "keys":
 		s.callbackJWKS(q)
+	case isControlPath("/"+path+"/") && !q.controlAuthorized():
+		return
 	case len(seg) >= 3 && seg[0] == "recsim" && seg[1] == "v1" && seg[2] == "calls":
 		s.routeControl(q, seg[3:])
+	case len(seg) == 3 && seg[0] == "recsim" && seg[1] == "v1" && seg[2] == "stream":
+		s.stream(q)
 	case len(seg) == 3 && seg[0] == "recsim" && seg[1] == "v1" && seg[2] == "inbox":
 		s.serveInbox(q)
 	case len(seg) == 4 && seg[0] == "recsim" && seg[1] == "v1" && seg[2] == "recordings":
@@ -707,9 +716,20 @@ func (q *request) pathNotFound() {
 func (s *Server) routeControl(q *request, seg []string) {
 	switch {
 	case len(seg) == 0:
-		if q.method(http.MethodPost) {
+		switch q.r.Method {
+		case http.MethodPost:
 			s.incomingCall(q)
+		case http.MethodGet:
+			s.listCalls(q)
+		default:
+			q.notAllowed("GET, POST")
 		}
+	case len(seg) == 1:
+		if q.method(http.MethodGet) {
+			s.callDetail(q, seg[0])
+		}
+	case len(seg) == 3 && seg[1] == "audio":
+		s.callAudio(q, seg[0], seg[2])
 	case len(seg) == 2 && seg[1] == "media":
 		if q.method(http.MethodPut) {
 			s.putMedia(q, seg[0])

@@ -102,8 +102,10 @@ type opEntry struct {
 	storing bool       // ended in the engine, its recording being stored
 	rec     *recording // its recording, once offered
 
-	created  time.Time // orders the call's operations in the store
-	timeline []byte    // the timeline's JSON once ended (graph.TimelineEntry)
+	created   time.Time // orders the call's operations in the store
+	timeline  []byte    // the timeline's JSON once ended (graph.TimelineEntry)
+	published int       // timeline entries put on the event stream (under the engine call's lock)
+	prompts   []string  // the prompts' URIs (record and play), for the outbound audio
 }
 
 func (e *opEntry) resourceURL(callID string) string {

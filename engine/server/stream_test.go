@@ -56,7 +56,7 @@ func TestAwaitACompletionWithTheStream(t *testing.T) {
 
 // sseEvent is one event read off the SSE stream.
 type sseEvent struct {
-	id         int64
+	id        int64
 	typ, data string
 }
 

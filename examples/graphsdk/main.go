@@ -9,17 +9,29 @@
 // one lost or duplicated fails the run. Any mismatch with what the SDK
 // parses fails the run (exit 1).
 //
-//	go run .                     # the mock in process (realtime clock)
-//	go run . -mock http://127.0.0.1:8080 -token T   # against `recsim serve`
+// Auth is the production kind: the mock runs with strict auth over TLS; the
+// bot gets its access token with azidentity's client secret credential
+// pointed at the mock as its Entra ID authority, the SDK sends it through
+// kiota's azidentity authentication provider, a second app without
+// Calls.AccessMedia.All is refused recordResponse (403 Forbidden), and every
+// notification's bearer JWT is validated against the callback OpenID
+// configuration the mock publishes (go-jose). One callback that does not
+// validate fails the run.
+//
+//	go run .                     # the mock in process (strict auth, TLS, realtime clock)
+//	go run . -mock http://127.0.0.1:8080 -token T   # against `recsim serve` (--auth any)
+//	go run . -mock https://127.0.0.1:8443 -ca DIR/tls-cert.pem \
+//	    -client-id ID -client-secret S [-nomedia ID2:S2]   # `recsim serve --auth strict --tls`
 //
 // It imports only the SDK's communications and models packages (and the
-// kiota runtime they need), not the whole service client, which halves the
-// build.
+// kiota runtime they need, with kiota's azidentity authentication
+// provider), not the whole service client, which halves the build.
 package main
 
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -28,13 +40,16 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
+	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
 	absser "github.com/microsoft/kiota-abstractions-go/serialization"
+	kiotaazure "github.com/microsoft/kiota-authentication-azure-go"
 	khttp "github.com/microsoft/kiota-http-go"
 	jsonser "github.com/microsoft/kiota-serialization-json-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/communications"
@@ -43,16 +58,41 @@ import (
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/server"
+	"github.com/recsim/recsim/engine/server/identity"
 	"github.com/recsim/recsim/media"
 )
 
+// options are the command line.
+type options struct {
+	mock, token, tenant  string
+	clientID, secret, ca string
+	noMedia              string // ID:SECRET of an app without Calls.AccessMedia.All
+	load                 int
+}
+
+// inProcessApps are the two apps of the in-process mock: the bot, with
+// every role (the first app: the audience of an incoming call's callbacks
+// before it is answered), and one that may answer and place calls but not
+// record.
+func inProcessApps() (bot, noMedia identity.App) {
+	return identity.App{ClientID: "0b07c0de-0000-4000-8000-00000000b0a7", Secret: "graphsdk-bot-secret", Roles: identity.AllRoles()},
+		identity.App{ClientID: "0b07c0de-0000-4000-8000-0000000000ff", Secret: "graphsdk-nomedia-secret",
+			Roles: []string{identity.RoleJoinGroupCall, identity.RoleInitiate}}
+}
+
 func main() {
-	mock := flag.String("mock", "", "URL of a running `recsim serve` (default: start the mock in process)")
-	token := flag.String("token", "sdk-example-token", "bearer token for the Graph surface")
-	loadCalls := flag.Int("load", 200, "then this many calls at once, each a recordResponse whose completion must arrive exactly once (0: none)")
+	var o options
+	flag.StringVar(&o.mock, "mock", "", "URL of a running `recsim serve` (default: start the mock in process, strict auth over TLS)")
+	flag.StringVar(&o.token, "token", "sdk-example-token", "fixed bearer token for the Graph surface (when no -client-id/-client-secret)")
+	flag.StringVar(&o.tenant, "tenant", identity.DefaultTenant, "tenant ID of the mock (recsim serve --tenant)")
+	flag.StringVar(&o.clientID, "client-id", "", "the bot's client ID (recsim serve --app ID:SECRET); with -client-secret, get tokens with azidentity from -mock; alone, the expected audience of the callbacks")
+	flag.StringVar(&o.secret, "client-secret", "", "the bot's client secret")
+	flag.StringVar(&o.ca, "ca", "", "PEM certificate to trust for -mock (recsim serve --tls writes {data-dir}/tls-cert.pem); default: the system's roots")
+	flag.StringVar(&o.noMedia, "nomedia", "", "ID:SECRET of an app without Calls.AccessMedia.All, to show the 403 (with -mock; in process: its own)")
+	flag.IntVar(&o.load, "load", 200, "then this many calls at once, each a recordResponse whose completion must arrive exactly once (0: none)")
 	flag.Parse()
 	start := time.Now()
-	if err := run(*mock, *token, *loadCalls); err != nil {
+	if err := run(o); err != nil {
 		log.Fatalf("graphsdk: FAIL: %v", err)
 	}
 	fmt.Printf("graphsdk: PASS in %.1f s\n", time.Since(start).Seconds())
@@ -75,15 +115,25 @@ type notification struct {
 	callState   string                    // resourceData of a call
 }
 
-// bot receives notifications and hands them over in arrival order.
+// bot receives notifications and hands them over in arrival order. It is
+// plain http on loopback, as a bot behind a TLS-terminating proxy would be.
 type bot struct {
 	*httptest.Server
 	ch chan notification
 }
 
-func newBot() *bot {
+// mustValidate fails the run at once (exit 1) on a notification whose
+// bearer JWT does not validate: a bot must never act on one.
+func mustValidate(auth *callbackAuth, r *http.Request) {
+	if err := auth.check(r); err != nil {
+		log.Fatalf("graphsdk: FAIL: notification %s %s: %v", r.Method, r.URL.Path, err)
+	}
+}
+
+func newBot(auth *callbackAuth) *bot {
 	b := &bot{ch: make(chan notification, 100)}
 	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mustValidate(auth, r)
 		raw, _ := io.ReadAll(r.Body)
 		var env struct {
 			Type  string `json:"@odata.type"`
@@ -153,27 +203,106 @@ func check(ok bool, format string, args ...any) error {
 	return nil
 }
 
-func run(mockURL, token string, loadCalls int) error {
+// startMock starts the mock in process: strict auth, the two apps of
+// inProcessApps, over TLS with a self-signed certificate made as `recsim
+// serve --tls` makes it. It returns the URL, the certificate to trust and
+// a stop function.
+func startMock(gzipped *atomic.Int64) (string, []byte, func(), error) {
+	bot, noMedia := inProcessApps()
+	srv, err := server.New(server.Config{Clock: engine.Realtime, Auth: server.AuthStrict, Apps: []identity.App{bot, noMedia}})
+	if err != nil {
+		return "", nil, nil, err
+	}
+	certPEM, keyPEM, err := identity.SelfSigned([]string{"127.0.0.1", "::1", "localhost"}, time.Now())
+	if err != nil {
+		srv.Close()
+		return "", nil, nil, err
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		srv.Close()
+		return "", nil, nil, err
+	}
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Content-Encoding") == "gzip" {
+			gzipped.Add(1)
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	ts.StartTLS()
+	return ts.URL, certPEM, func() { ts.Close(); srv.Close() }, nil
+}
+
+func run(o options) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var gzipped atomic.Int64 // request bodies the SDK compressed (in process only)
-	inProcess := mockURL == ""
+	inProcess := o.mock == ""
+	var certPEM []byte
 	if inProcess {
-		srv, err := server.New(server.Config{Clock: engine.Realtime, Token: token})
+		var stop func()
+		var err error
+		if o.mock, certPEM, stop, err = startMock(&gzipped); err != nil {
+			return err
+		}
+		defer stop()
+		bot, noMedia := inProcessApps()
+		o.clientID, o.secret, o.noMedia = bot.ClientID, bot.Secret, noMedia.ClientID+":"+noMedia.Secret
+		fmt.Printf("mock: %s, strict auth, TLS with its own certificate\n", o.mock)
+	} else {
+		var err error
+		if certPEM, err = readCA(o.ca); err != nil {
+			return err
+		}
+	}
+	mockURL := strings.TrimSuffix(o.mock, "/")
+	u, err := url.Parse(mockURL)
+	if err != nil {
+		return fmt.Errorf("-mock %q: %w", o.mock, err)
+	}
+	roots, err := trust(certPEM)
+	if err != nil {
+		return err
+	}
+	// One transport trusting the mock's certificate for everything: MSAL,
+	// the SDK, the simulation control, the downloads.
+	tr := transport(roots)
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+
+	// The bot's Graph authentication: azidentity against the mock's
+	// authority when it has a client ID and secret, else the fixed token.
+	var graphAuth absauth.AuthenticationProvider = bearerAuth(o.token)
+	accessTok, botID := o.token, o.clientID
+	if o.clientID != "" && o.secret != "" {
+		cred, err := credential(mockURL, o.tenant, o.clientID, o.secret, client)
 		if err != nil {
 			return err
 		}
-		defer srv.Close()
-		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Header.Get("Content-Encoding") == "gzip" {
-				gzipped.Add(1)
-			}
-			srv.ServeHTTP(w, r)
-		}))
-		defer ts.Close()
-		mockURL = ts.URL
+		tok, err := accessToken(ctx, cred)
+		if err != nil {
+			return fmt.Errorf("azidentity: %w", err)
+		}
+		accessTok = tok.Token
+		fmt.Printf("azidentity: app %s got a token from %s/%s/oauth2/v2.0/token: roles %s, expires in %.0f min\n",
+			o.clientID, mockURL, o.tenant, strings.Join(rolesOf(tok.Token), ", "), time.Until(tok.ExpiresOn).Minutes())
+		// kiota's provider for azidentity credentials, the one
+		// msgraph-sdk-go's service client uses; it sends the token only
+		// to the hosts it is given.
+		if graphAuth, err = kiotaazure.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(cred, []string{graphScope}, []string{u.Hostname()}); err != nil {
+			return err
+		}
 	}
-	b := newBot()
+	if botID == "" {
+		botID = identity.DefaultApp().ClientID // recsim serve's app when --app names none
+	}
+	callbacks, err := newCallbackAuth(client, mockURL+"/recsim/v1/.well-known/OpenIdConfiguration", botID, o.tenant)
+	if err != nil {
+		return fmt.Errorf("callback OpenID configuration: %w", err)
+	}
+	fmt.Printf("callbacks: validated against issuer %s, %d key(s) from %s, audience %s\n",
+		callbacks.issuer, len(callbacks.keys.Keys), callbacks.jwksURI, botID)
+	b := newBot(callbacks)
 	defer b.Close()
 
 	// A prompt on a loopback host (the mock's default allow-list): 1 s of
@@ -189,16 +318,14 @@ func run(mockURL, token string, loadCalls int) error {
 	// gzips request bodies) and JSON serialization, on the mock's /v1.0.
 	abs.RegisterDefaultSerializer(func() absser.SerializationWriterFactory { return jsonser.NewJsonSerializationWriterFactory() })
 	abs.RegisterDefaultDeserializer(func() absser.ParseNodeFactory { return jsonser.NewJsonParseNodeFactory() })
-	adapter, err := khttp.NewNetHttpRequestAdapter(bearerAuth(token))
+	comms, err := graphClient(graphAuth, tr, mockURL)
 	if err != nil {
 		return err
 	}
-	adapter.SetBaseUrl(mockURL + "/v1.0")
-	comms := communications.NewCommunicationsRequestBuilderInternal(map[string]string{}, adapter)
 
 	// 1. A caller rings (simulation control, no token): the bot gets a
 	// created notification with state incoming.
-	callID, err := control(mockURL, "POST", "/recsim/v1/calls", `{"callbackUri": "`+b.URL+`/notify"}`)
+	callID, err := control(client, mockURL, "POST", "/recsim/v1/calls", `{"callbackUri": "`+b.URL+`/notify"}`)
 	if err != nil {
 		return err
 	}
@@ -212,7 +339,7 @@ func run(mockURL, token string, loadCalls int) error {
 	fmt.Printf("incoming call %s: created notification, state %s\n", callID, n.callState)
 	// What the caller does: waits through the prompt and the beep, speaks,
 	// presses #.
-	if _, err := control(mockURL, "PUT", "/recsim/v1/calls/"+callID+"/media",
+	if _, err := control(client, mockURL, "PUT", "/recsim/v1/calls/"+callID+"/media",
 		`{"caller": [{"silence": 2}, {"speech": "en_us_s145_48"}, {"silence": 0.5}, {"dtmf": "#"}, {"silence": 2}]}`); err != nil {
 		return err
 	}
@@ -255,7 +382,17 @@ func run(mockURL, token string, loadCalls int) error {
 	}
 	fmt.Printf("updateRecordingStatus: %s, clientContext %s\n", ursOp.GetStatus(), str(ursOp.GetClientContext()))
 
-	// 4. recordResponse behind the prompt.
+	// 4. An app without Calls.AccessMedia.All may not record: its own
+	// azidentity token, the same request through the SDK → 403 Forbidden.
+	if o.noMedia != "" {
+		if err := forbidden(ctx, o, mockURL, client, tr, callID); err != nil {
+			return err
+		}
+	} else {
+		fmt.Println("403: skipped (no -nomedia app)")
+	}
+
+	// 5. recordResponse behind the prompt.
 	prompt := models.NewMediaPrompt()
 	mi := models.NewMediaInfo()
 	mi.SetUri(ptr(prompts.URL + "/prompt.wav"))
@@ -285,7 +422,7 @@ func run(mockURL, token string, loadCalls int) error {
 	opID := *op.GetId()
 	fmt.Printf("recordResponse: operation %s %s\n", opID, op.GetStatus())
 
-	// 5. Poll the operation until it ends.
+	// 6. Poll the operation until it ends.
 	var final models.RecordOperationable
 	polls := 0
 	for deadline := time.Now().Add(30 * time.Second); ; polls++ {
@@ -317,7 +454,7 @@ func run(mockURL, token string, loadCalls int) error {
 	}
 	fmt.Printf("polled %d times: %s, resultInfo %d/%d %q\n", polls, final.GetStatus(), *ri.GetCode(), *ri.GetSubcode(), str(ri.GetMessage()))
 
-	// 6. The completion notification, parsed by the SDK.
+	// 7. The completion notification, parsed by the SDK.
 	if n, err = b.next("deleted", "/operations/"+opID); err != nil {
 		return err
 	}
@@ -330,8 +467,8 @@ func run(mockURL, token string, loadCalls int) error {
 	reason, _ := nro.GetAdditionalData()["completionReason"].(*string)
 	fmt.Printf("completion notification: %s, completionReason %s\n", nro.GetStatus(), str(reason))
 
-	// 7. Download the recording with its token.
-	wav, err := download(str(nro.GetRecordingLocation()), str(nro.GetRecordingAccessToken()))
+	// 8. Download the recording with its token.
+	wav, err := download(client, str(nro.GetRecordingLocation()), str(nro.GetRecordingAccessToken()))
 	if err != nil {
 		return err
 	}
@@ -347,12 +484,12 @@ func run(mockURL, token string, loadCalls int) error {
 		"recording: %d Hz, %d samples, %d bytes", rd.Rate(), len(pcm), len(wav)); err != nil {
 		return err
 	}
-	if _, err := download(str(nro.GetRecordingLocation()), "wrong"); err == nil {
+	if _, err := download(client, str(nro.GetRecordingLocation()), "wrong"); err == nil {
 		return errors.New("a wrong recording token was accepted")
 	}
 	fmt.Printf("recording: %d bytes, %d Hz, %.2f s\n", len(wav), rd.Rate(), float64(len(pcm))/16000)
 
-	// 8. playPrompt.
+	// 9. playPrompt.
 	pp := communications.NewCallsItemPlayPromptPostRequestBody()
 	pp.SetPrompts([]models.Promptable{prompt})
 	pp.SetClientContext(ptr("sdk-play"))
@@ -375,7 +512,7 @@ func run(mockURL, token string, loadCalls int) error {
 	}
 	fmt.Printf("playPrompt: %s, then completion %s (%s)\n", ppOp.GetStatus(), ppDone.GetStatus(), str(ppReason))
 
-	// 9. A second recording, cancelled while it runs.
+	// 10. A second recording, cancelled while it runs.
 	rr2 := communications.NewCallsItemRecordResponsePostRequestBody()
 	rr2.SetInitialSilenceTimeoutInSeconds(ptr(int32(60)))
 	rr2.SetMaxRecordDurationInSeconds(ptr(int32(60)))
@@ -405,7 +542,7 @@ func run(mockURL, token string, loadCalls int) error {
 	fmt.Printf("cancelMediaProcessing: %s; the running recording ended %s %d/%d, location %q\n",
 		cmOp.GetStatus(), c2.GetStatus(), *c2.GetResultInfo().GetCode(), *c2.GetResultInfo().GetSubcode(), *c2.GetRecordingLocation())
 
-	// 10. Hang up; the call is gone (404, subcode 8522) and a wrong token is 401.
+	// 11. Hang up; the call is gone (404, subcode 8522) and a wrong token is 401.
 	if err := call.Delete(ctx, nil); err != nil {
 		return fmt.Errorf("DELETE call: %w", describe(err))
 	}
@@ -419,9 +556,11 @@ func run(mockURL, token string, loadCalls int) error {
 	if err := wantError(err, "NotFound"); err != nil {
 		return fmt.Errorf("GET an ended call: %w", err)
 	}
-	badAdapter, _ := khttp.NewNetHttpRequestAdapter(bearerAuth(token + "-wrong"))
-	badAdapter.SetBaseUrl(mockURL + "/v1.0")
-	_, err = communications.NewCommunicationsRequestBuilderInternal(map[string]string{}, badAdapter).Calls().ByCallId(callID).Get(ctx, nil)
+	bad, err := graphClient(bearerAuth(accessTok+"-wrong"), tr, mockURL)
+	if err != nil {
+		return err
+	}
+	_, err = bad.Calls().ByCallId(callID).Get(ctx, nil)
 	if err := wantError(err, "InvalidAuthenticationToken"); err != nil {
 		return fmt.Errorf("a wrong bearer token: %w", err)
 	}
@@ -432,21 +571,93 @@ func run(mockURL, token string, loadCalls int) error {
 		}
 		fmt.Printf("request bodies the SDK gzipped and the mock read: %d\n", gzipped.Load())
 	}
-	if loadCalls > 0 {
-		return load(ctx, comms, mockURL, loadCalls)
+	if o.load > 0 {
+		if err := load(ctx, comms, client, callbacks, mockURL, o.load); err != nil {
+			return err
+		}
 	}
+	other := "00000000-0000-4000-8000-000000000000" // an app that is not the bot
+	if id, _, ok := strings.Cut(o.noMedia, ":"); ok {
+		other = id
+	}
+	if err := callbacks.selfCheck(other); err != nil {
+		return fmt.Errorf("callback validation self-check: %w", err)
+	}
+	fmt.Printf("callbacks: %d bearer JWTs validated (signature by kid, iss, aud %s, tid, exp/nbf), none refused; "+
+		"a tampered signature, another audience, an unsigned and an expired token are refused\n", callbacks.valid.Load(), botID)
+	return nil
+}
+
+// graphClient is the SDK's communications client on the mock's /v1.0:
+// kiota's HTTP adapter with its default middleware (which gzips request
+// bodies) over tr, and JSON serialization.
+func graphClient(auth absauth.AuthenticationProvider, tr http.RoundTripper, mockURL string) (*communications.CommunicationsRequestBuilder, error) {
+	hc := &http.Client{
+		Transport:     khttp.NewCustomTransportWithParentTransport(tr, khttp.GetDefaultMiddlewares()...),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       100 * time.Second,
+	}
+	adapter, err := khttp.NewNetHttpRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(auth, nil, nil, hc)
+	if err != nil {
+		return nil, err
+	}
+	adapter.SetBaseUrl(mockURL + "/v1.0")
+	return communications.NewCommunicationsRequestBuilderInternal(map[string]string{}, adapter), nil
+}
+
+// forbidden shows the 403: the "no media" app gets its own token with
+// azidentity, and recordResponse with it is refused naming the missing
+// permission.
+func forbidden(ctx context.Context, o options, mockURL string, client *http.Client, tr http.RoundTripper, callID string) error {
+	id, secret, ok := strings.Cut(o.noMedia, ":")
+	if !ok || id == "" || secret == "" {
+		return fmt.Errorf("-nomedia %q: want CLIENT_ID:SECRET", o.noMedia)
+	}
+	cred, err := credential(mockURL, o.tenant, id, secret, client)
+	if err != nil {
+		return err
+	}
+	tok, err := accessToken(ctx, cred)
+	if err != nil {
+		return fmt.Errorf("azidentity (app %s): %w", id, err)
+	}
+	u, _ := url.Parse(mockURL)
+	auth, err := kiotaazure.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(cred, []string{graphScope}, []string{u.Hostname()})
+	if err != nil {
+		return err
+	}
+	comms, err := graphClient(auth, tr, mockURL)
+	if err != nil {
+		return err
+	}
+	rr := communications.NewCallsItemRecordResponsePostRequestBody()
+	rr.SetMaxRecordDurationInSeconds(ptr(int32(5)))
+	_, err = comms.Calls().ByCallId(callID).RecordResponse().Post(ctx, rr, nil)
+	if err := wantError(err, "Forbidden"); err != nil {
+		return fmt.Errorf("recordResponse by app %s (roles %s): %w", id, strings.Join(rolesOf(tok.Token), ", "), err)
+	}
+	var oe *odataerrors.ODataError
+	errors.As(err, &oe)
+	msg := str(oe.GetErrorEscaped().GetMessage())
+	if err := check(oe.ResponseStatusCode == http.StatusForbidden && strings.Contains(msg, identity.RoleAccessMedia),
+		"recordResponse by app %s: %d %q, want 403 naming %s", id, oe.ResponseStatusCode, msg, identity.RoleAccessMedia); err != nil {
+		return err
+	}
+	fmt.Printf("403: app %s (roles %s) → recordResponse: %d %s: %s\n", id, strings.Join(rolesOf(tok.Token), ", "),
+		oe.ResponseStatusCode, str(oe.GetErrorEscaped().GetCode()), msg)
 	return nil
 }
 
 // load places calls at once, each answered and given one recordResponse
 // through the SDK, and counts at its own bot the completions the SDK
 // parses: each must arrive exactly once.
-func load(ctx context.Context, comms *communications.CommunicationsRequestBuilder, mockURL string, calls int) error {
+func load(ctx context.Context, comms *communications.CommunicationsRequestBuilder, client *http.Client, callbacks *callbackAuth, mockURL string, calls int) error {
 	start := time.Now()
 	var mu sync.Mutex
 	completions := map[string]int{}
 	all := make(chan struct{}, 1)
 	bot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mustValidate(callbacks, r)
 		raw, _ := io.ReadAll(r.Body)
 		var env struct {
 			Value []struct {
@@ -485,9 +696,9 @@ func load(ctx context.Context, comms *communications.CommunicationsRequestBuilde
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			id, err := control(mockURL, "POST", "/recsim/v1/calls", `{"callbackUri": "`+bot.URL+`"}`)
+			id, err := control(client, mockURL, "POST", "/recsim/v1/calls", `{"callbackUri": "`+bot.URL+`"}`)
 			if err == nil {
-				_, err = control(mockURL, "PUT", "/recsim/v1/calls/"+id+"/media", `{"caller": [{"silence": 1}, {"dtmf": "#"}, {"silence": 1}]}`)
+				_, err = control(client, mockURL, "PUT", "/recsim/v1/calls/"+id+"/media", `{"caller": [{"silence": 1}, {"dtmf": "#"}, {"silence": 1}]}`)
 			}
 			if err != nil {
 				errs <- err
@@ -566,13 +777,13 @@ func wantError(err error, code string) error {
 }
 
 // control calls the simulation control and returns the "id" it answers.
-func control(base, method, path, body string) (string, error) {
+func control(client *http.Client, base, method, path, body string) (string, error) {
 	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
 	if err != nil {
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return "", err
 	}
@@ -587,13 +798,13 @@ func control(base, method, path, body string) (string, error) {
 }
 
 // download fetches a recording with its token.
-func download(location, token string) ([]byte, error) {
+func download(client *http.Client, location, token string) ([]byte, error) {
 	req, err := http.NewRequest("GET", location, nil)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}

@@ -575,7 +575,7 @@ function drawTimeline() {
     kids.push(c, sv('text', { class: 'digit-label', x: x + 8, y: yDg + 15 }, firstWord(e.detail)));
   }
 
-  lane(yTm + 11, 'timers');
+  if (!timers.length) lane(yTm + 11, 'timers');
   timers.forEach((name, i) => {
     const y = yTm + i * rowTm + 7;
     for (const a of E.filter((e) => e.type === 'timerArmed' && firstWord(e.detail) === name)) {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,12 +53,45 @@ func newBrowser(t *testing.T) context.Context {
 	// Bound the whole test; each wait has its own shorter bound.
 	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
 	t.Cleanup(cancelT)
+	// Any uncaught exception or unhandled rejection in the page fails the
+	// test (network errors such as the outbound audio's 404 are log
+	// entries, not exceptions).
+	do(t, ctx) // starts the browser and attaches the tab
+	var mu sync.Mutex
+	var thrown []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			if m.IsException() {
+				mu.Lock()
+				thrown = append(thrown, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cancelT()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		assert.Empty(t, thrown, "exceptions in the page")
+	})
 	return ctx
 }
 
 func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	require.NoError(t, chromedp.Do(ctx, steps...))
+}
+
+// press activates a control from the keyboard (focus, then Enter): it
+// is what a keyboard user does, and no layout shift can make it miss.
+func press(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.Focus(sel), chromedp.KeyEvent(kb.Enter))
 }
 
 func eval[T any](t *testing.T, ctx context.Context, js string) T {
@@ -71,7 +105,11 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 func until[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Poll[T](js, chromedp.WithPollingTimeout(waitFor)))
-	require.NoError(t, err, "waiting for %s", js)
+	if err != nil {
+		page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#conn')?.textContent + ' | alert: ' +
+			document.querySelector('#alert')?.textContent + ' | status: ' + document.querySelector('#status')?.textContent`))
+		require.NoError(t, err, "waiting for %s (page: %s)", js, page)
+	}
 	return v
 }
 
@@ -88,7 +126,7 @@ func TestInspectorInABrowser(t *testing.T) {
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true`))
 
 	t.Run("ringing shows the new call from the API and the stream, and opens it", func(t *testing.T) {
-		do(t, ctx, chromedp.Click("#ring"))
+		do(t, ctx, press("#ring"))
 		until[bool](t, ctx, `!!document.querySelector('[data-call-id="call-1"] [data-field="state"]')`)
 		assert.Equal(t, "incoming", eval[string](t, ctx, textOf(`[data-call-id="call-1"] [data-field="state"]`)))
 		until[bool](t, ctx, `document.querySelector('#call-h').textContent.includes('call-1')`)
@@ -96,13 +134,13 @@ func TestInspectorInABrowser(t *testing.T) {
 	})
 
 	t.Run("answering updates the row from a call event in the envelope shape", func(t *testing.T) {
-		do(t, ctx, chromedp.Click("#answer"))
+		do(t, ctx, press("#answer"))
 		until[bool](t, ctx, textOf(`[data-call-id="call-1"] [data-field="state"]`)+` === 'established'`)
 	})
 
 	t.Run("recording sends the textarea's body and shows the running operation", func(t *testing.T) {
 		assert.JSONEq(t, `{"stopTones":["#"],"maxRecordDurationInSeconds":30}`, eval[string](t, ctx, `document.querySelector('#record-body').value`))
-		do(t, ctx, chromedp.Click("#record"))
+		do(t, ctx, press("#record"))
 		until[bool](t, ctx, `!!document.querySelector('[data-op-id="op-1"]')`)
 		assert.Equal(t, "—", eval[string](t, ctx, textOf(`[data-op-id="op-1"] [data-field="reason"]`)))
 	})
@@ -167,14 +205,27 @@ func TestInspectorInABrowser(t *testing.T) {
 		assert.Contains(t, eval[string](t, ctx, textOf(`[data-notification="1"] pre`)), "/communications/calls/call-1/operations/op-1")
 	})
 
+	t.Run("a dropped stream resumes with Last-Event-ID and loses nothing", func(t *testing.T) {
+		f.DropStreamsThenNotify("call-1", fakeNotif{Sequence: 3, ChangeType: "updated", ResourceURL: "/communications/calls/call-1", Attempts: 1, Delivered: true})
+		select {
+		case r := <-f.resumed:
+			assert.NotEmpty(t, r.lastEventID, "the reconnect carries Last-Event-ID")
+			assert.GreaterOrEqual(t, r.backlog, 1, "the event sent while disconnected is replayed")
+		case <-time.After(waitFor):
+			t.Fatal("the page did not reconnect")
+		}
+		until[bool](t, ctx, textOf(`[data-notification="3"] [data-field="delivery"]`)+` === 'delivered'`)
+		until[bool](t, ctx, `document.querySelector('#conn').dataset.conn === 'live'`)
+	})
+
 	t.Run("a terminated call event updates the row without a reload", func(t *testing.T) {
-		do(t, ctx, chromedp.Click("#hangup"))
+		do(t, ctx, press("#hangup"))
 		until[bool](t, ctx, textOf(`[data-call-id="call-1"] [data-field="state"]`)+` === 'terminated'`)
 		assert.True(t, eval[bool](t, ctx, `window.__sameDocument === true`))
 	})
 
 	t.Run("a server error is shown in the alert region", func(t *testing.T) {
-		do(t, ctx, chromedp.Click("#cancel"))
+		do(t, ctx, press("#cancel"))
 		until[bool](t, ctx, textOf(`#alert`)+`.includes('nothing to cancel on this fake')`)
 		assert.Equal(t, "alert", eval[string](t, ctx, `document.querySelector('#alert').getAttribute('role')`))
 	})
@@ -241,7 +292,7 @@ func TestInspectorAsksForTheControlToken(t *testing.T) {
 	do(t, ctx, chromedp.Navigate(f.url()+"/"))
 	until[bool](t, ctx, `document.querySelector('#token-dialog').open`)
 	assert.Equal(t, "token-input", eval[string](t, ctx, `document.activeElement.id`), "the dialog takes the focus")
-	do(t, ctx, chromedp.SendKeys("#token-input", "s3cret"), chromedp.Click("#token-ok"))
+	do(t, ctx, chromedp.SendKeys("#token-input", "s3cret"), press("#token-ok"))
 
 	t.Run("the list loads with the token, kept for the session", func(t *testing.T) {
 		until[bool](t, ctx, `!!document.querySelector('[data-call-id="call-1"]')`)

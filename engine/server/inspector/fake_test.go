@@ -62,6 +62,12 @@ type fakeNotif struct {
 	Payload     any    `json:"payload"`
 }
 
+// resume is what the fake saw of the first stream request after a drop.
+type resume struct {
+	lastEventID string
+	backlog     int // events replayed after it
+}
+
 type sseEvent struct {
 	id   int
 	typ  string
@@ -78,7 +84,9 @@ type fake struct {
 	entries  map[string][]fakeEntry
 	notifs   map[string][]fakeNotif
 	log      []sseEvent
-	subs     map[chan sseEvent]struct{}
+	subs     map[chan sseEvent]chan struct{} // subscriber -> closed to drop its stream
+	resumed  chan resume                     // each stream opened with Last-Event-ID, once dropped
+	dropped  bool
 	nextCall int
 	nextOp   int
 	recAuth  []string // Authorization headers seen on recording downloads
@@ -91,7 +99,7 @@ type fake struct {
 // stops (streams first) when the test ends.
 func newFake(t *testing.T, token string) *fake {
 	f := &fake{t: t, token: token, rate: 16000, entries: map[string][]fakeEntry{}, notifs: map[string][]fakeNotif{},
-		subs: map[chan sseEvent]struct{}{}, done: make(chan struct{})}
+		subs: map[chan sseEvent]chan struct{}{}, resumed: make(chan resume, 8), done: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.Handle("/", inspector.Handler())
 	mux.HandleFunc("/recsim/v1/", f.control)
@@ -294,7 +302,7 @@ func (f *fake) stream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	after, _ := strconv.Atoi(r.Header.Get("Last-Event-ID"))
-	ch := make(chan sseEvent, 256)
+	ch, kick := make(chan sseEvent, 256), make(chan struct{})
 	f.mu.Lock()
 	var backlog []sseEvent
 	if r.Header.Get("Last-Event-ID") != "" {
@@ -304,17 +312,22 @@ func (f *fake) stream(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	f.subs[ch] = struct{}{}
+	f.subs[ch] = kick
+	if f.dropped {
+		f.dropped = false
+		f.resumed <- resume{lastEventID: r.Header.Get("Last-Event-ID"), backlog: len(backlog)}
+	}
 	f.mu.Unlock()
 	defer func() {
 		f.mu.Lock()
-		delete(f.subs, ch)
+		delete(f.subs, ch) // a no-op once dropped
 		f.mu.Unlock()
 	}()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, ": hello\n\n")
+	// A short retry keeps the reconnect test fast.
+	fmt.Fprint(w, ": hello\nretry: 100\n\n")
 	write := func(ev sseEvent) {
 		fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", ev.id, ev.typ, ev.data)
 	}
@@ -327,6 +340,8 @@ func (f *fake) stream(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-f.done:
+			return
+		case <-kick:
 			return
 		case ev := <-ch:
 			write(ev)
@@ -423,6 +438,20 @@ func (f *fake) Notify(callID string, n fakeNotif) {
 	}
 	f.notifs[callID] = list
 	f.publishLocked("notification", map[string]any{"callId": callID, "notification": n})
+}
+
+// DropStreamsThenNotify ends every open stream and, before any can
+// reconnect, records n: only a resume with Last-Event-ID can bring it.
+func (f *fake) DropStreamsThenNotify(callID string, n fakeNotif) {
+	f.mu.Lock()
+	for ch, kick := range f.subs {
+		close(kick)
+		delete(f.subs, ch)
+	}
+	f.dropped = true
+	f.notifs[callID] = append(f.notifs[callID], n)
+	f.publishLocked("notification", map[string]any{"callId": callID, "notification": n})
+	f.mu.Unlock()
 }
 
 func (f *fake) recordingAuth() []string {

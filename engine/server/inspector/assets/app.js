@@ -175,7 +175,7 @@ function upsertCall(c) {
   if (!c || !c.id) return;
   const i = st.calls.findIndex((x) => x.id === c.id);
   if (i >= 0) {
-    st.calls[i] = { ...st.calls[i], ...c };
+    st.calls[i] = newerCall(st.calls[i], c);
     if (!updateRow(st.calls[i])) renderList();
   } else {
     st.count++;
@@ -184,14 +184,33 @@ function upsertCall(c) {
   }
   if (c.id === st.open) {
     const prev = st.call?.state;
-    st.call = { ...st.call, ...c };
-    if (Array.isArray(c.operations)) for (const op of c.operations) st.ops.set(op.id, op);
+    st.call = newerCall(st.call, c);
+    if (Array.isArray(c.operations)) for (const op of c.operations) putOp(op);
     renderCall();
     if (prev && prev !== c.state) { st.audioDirty.caller = st.audioDirty.outbound = true; scheduleRefresh(); }
   }
 }
 
 // ---------- the open call ----------
+
+// A fetched copy can be older than what the stream said meanwhile, so
+// facts only move forward: a call's state never goes back, an ended
+// operation stays ended, a delivered notification stays delivered.
+const CALL_RANK = { incoming: 0, establishing: 1, established: 2, terminated: 3 };
+function newerCall(old, c) {
+  if (old && (CALL_RANK[old.state] ?? -1) > (CALL_RANK[c.state] ?? -1)) return { ...c, ...old, operations: c.operations ?? old.operations };
+  return { ...old, ...c };
+}
+function putOp(op) {
+  const old = st.ops.get(op.id);
+  if (old && TERMINAL.has(old.status) && !TERMINAL.has(op.status)) return;
+  st.ops.set(op.id, { ...old, ...op });
+}
+function putNotif(n) {
+  const old = st.notifs.get(n.sequence);
+  if (old && ((old.delivered && !n.delivered) || (old.attempts ?? 0) > (n.attempts ?? 0))) return;
+  st.notifs.set(n.sequence, { ...old, ...n });
+}
 
 function clearCall() {
   st.call = null; st.ops = new Map(); st.entries = []; st.entryKeys = new Set(); st.notifs = new Map();
@@ -236,7 +255,7 @@ async function refreshOpen() {
         if (seq !== st.openSeq) break;
         upsertCall(call);
         mergeEntries(ev.value || []);
-        for (const n of nt.value || []) st.notifs.set(n.sequence, n);
+        for (const n of nt.value || []) putNotif(n);
         renderCall(); renderNotifs(); scheduleDraw();
         for (const k of ['caller', 'outbound']) if (st.audioDirty[k]) await loadAudio(k, seq);
       } catch (e) { fail(`Could not read the call: ${e.message}`); }
@@ -485,6 +504,20 @@ function scheduleDraw() {
 const firstWord = (s) => (s || '').trim().split(/\s+/)[0] || '';
 function timerFire(e) { const m = /fires at ([\d.]+) s/.exec(e.detail || ''); return m ? parseFloat(m[1]) * 1000 : null; }
 
+// timerRun says how one armed timer ran: it stops when disarmed, when its
+// operation completes, or when it fires (fire is null when the detail
+// names no time; stop is 'until' for one still running).
+function timerRun(E, a, until) {
+  const name = firstWord(a.detail), op = a.operationId || '';
+  const fire = timerFire(a);
+  const off = E.find((e) => e.type === 'timerDisarmed' && firstWord(e.detail) === name && e.sample >= a.sample && (e.operationId || '') === op);
+  const done = E.find((e) => e.type === 'completed' && e.sample >= a.sample && (e.operationId || '') === op);
+  let stop = fire ?? until, why = '';
+  if (done && done.ms < stop) { stop = done.ms; why = 'ended with its operation'; }
+  if (off && off.ms <= stop) { stop = off.ms; why = 'disarmed'; }
+  return { fire, stop, why, fired: fire !== null && !why && stop === fire };
+}
+
 function niceStep(msPerPx) {
   for (const s of [100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000]) if (s / msPerPx >= 70) return s;
   return 1200000;
@@ -508,7 +541,10 @@ function drawTimeline() {
   const width = Math.max(480, $('tl-wrap').clientWidth);
   const E = st.entries;
   let endMs = 1000;
-  for (const e of E) { endMs = Math.max(endMs, e.ms); if (e.type === 'timerArmed') { const f = timerFire(e); if (f) endMs = Math.max(endMs, f); } }
+  for (const e of E) endMs = Math.max(endMs, e.ms);
+  // A timer's firing time widens the drawing only when it fired or may
+  // still fire: a 30 s cap disarmed at 3 s must not squeeze the call.
+  for (const a of E.filter((e) => e.type === 'timerArmed')) { const r = timerRun(E, a, Infinity); if (r.fire !== null && (r.fired || r.stop === Infinity)) endMs = Math.max(endMs, r.fire); }
   if (st.wave) endMs = Math.max(endMs, st.wave.ms);
   endMs *= 1.03;
   const plotW = width - ORIGIN_X - PAD_RIGHT;
@@ -516,7 +552,7 @@ function drawTimeline() {
   const X = (ms) => Math.round(ORIGIN_X + ms / msPerPx);
 
   // lanes
-  const yAxis = 16, yWave = 24, hWave = 56, yPh = 88, ySp = 112, yDg = 136, yTm = 164, rowTm = 16;
+  const yAxis = 16, yWave = 24, hWave = 56, yPh = 88, ySp = 112, yDg = 136, yTm = 160, rowTm = 20;
   const timers = [...new Set(E.filter((e) => e.type === 'timerArmed').map((e) => firstWord(e.detail)))];
   const height = yTm + Math.max(1, timers.length) * rowTm + 26;
   const kids = [];
@@ -576,23 +612,22 @@ function drawTimeline() {
   }
 
   if (!timers.length) lane(yTm + 11, 'timers');
+  lane(yTm + 14, 'timers');
   timers.forEach((name, i) => {
-    const y = yTm + i * rowTm + 7;
+    const y = yTm + i * rowTm + 14;
     for (const a of E.filter((e) => e.type === 'timerArmed' && firstWord(e.detail) === name)) {
-      const fire = timerFire(a) ?? endMs;
-      const off = E.find((e) => e.type === 'timerDisarmed' && firstWord(e.detail) === name && e.sample >= a.sample && (e.operationId || '') === (a.operationId || ''));
-      const stop = off && off.ms <= fire ? off.ms : fire;
-      const l = sv('line', { class: 'timer', x1: X(a.ms), x2: Math.max(X(stop), X(a.ms) + 1), y1: y, y2: y, 'data-entry': 'timerArmed', 'data-ms': a.ms });
-      l.append(sv('title', {}, `${a.detail} (armed at ${fmtS(a.ms)} s${off ? `, disarmed at ${fmtS(off.ms)} s` : ''})`));
-      kids.push(l);
-      if (off && off.ms <= fire) {
-        kids.push(sv('line', { class: 'timer-off', x1: X(off.ms), x2: X(fire), y1: y, y2: y }));
-        kids.push(sv('rect', { class: 'timer-fire', x: X(off.ms) - 1, y: y - 5, width: 2, height: 10, 'data-entry': 'timerDisarmed', 'data-ms': off.ms }));
+      const run = timerRun(E, a, endMs);
+      const x1 = X(a.ms);
+      const l = sv('line', { class: 'timer', x1, x2: Math.max(X(run.stop), x1 + 1), y1: y, y2: y, 'data-entry': 'timerArmed', 'data-ms': a.ms });
+      l.append(sv('title', {}, `${a.detail} (armed at ${fmtS(a.ms)} s${run.why ? `, ${run.why} at ${fmtS(run.stop)} s` : ', fired'})`));
+      kids.push(l, sv('text', { class: 'timer-label', x: x1 + 3, y: y - 3 }, name));
+      if (run.fired) {
+        kids.push(sv('path', { class: 'timer-fire', d: `M${X(run.fire)} ${y - 5}l5 5l-5 5z`, 'data-entry': 'timerFires', 'data-ms': run.fire }));
       } else {
-        kids.push(sv('path', { class: 'timer-fire', d: `M${X(fire)} ${y - 5}l5 5l-5 5z`, 'data-entry': 'timerFires', 'data-ms': fire }));
+        if (run.fire !== null) kids.push(sv('line', { class: 'timer-off', x1: X(run.stop), x2: X(Math.min(run.fire, endMs)), y1: y, y2: y }));
+        kids.push(sv('rect', { class: 'timer-fire', x: X(run.stop) - 1, y: y - 5, width: 2, height: 10, 'data-entry': run.why === 'disarmed' ? 'timerDisarmed' : 'timerStopped', 'data-ms': run.stop }));
       }
     }
-    kids.push(sv('text', { class: 'timer-label', x: ORIGIN_X - 4, y: y + 4, 'text-anchor': 'end' }, name.length > 14 ? name.slice(0, 13) + '…' : name));
   });
 
   for (const e of E.filter((x) => x.type === 'operationStart')) {
@@ -658,7 +693,7 @@ function onStream(sseType, data, id) {
     case 'call': upsertCall(m.body); break;
     case 'operation':
       if (m.callId !== st.open) break;
-      st.ops.set(m.body.id, { ...st.ops.get(m.body.id), ...m.body });
+      putOp(m.body);
       renderCall();
       if (TERMINAL.has(m.body.status)) { st.audioDirty.caller = st.audioDirty.outbound = true; scheduleRefresh(); }
       break;
@@ -668,7 +703,7 @@ function onStream(sseType, data, id) {
       break;
     case 'notification':
       if (m.callId !== st.open) break;
-      st.notifs.set(m.body.sequence, { ...st.notifs.get(m.body.sequence), ...m.body });
+      putNotif(m.body);
       renderNotifs();
       break;
     case 'reset': resync(); break;
@@ -789,7 +824,7 @@ function wire() {
     try { body = JSON.parse($('record-body').value); } catch (e) { fail(`The recordResponse body is not JSON: ${e.message}`); $('record-body').focus(); return; }
     const res = await act($('record'), 'Record a response', () => graph(`/v1.0/communications/calls/${callPath()}/recordResponse`, body));
     const op = res && await res.json().catch(() => null);
-    if (op && op.id) { st.ops.set(op.id, { ...st.ops.get(op.id), ...op }); renderCall(); }
+    if (op && op.id) { putOp(op); renderCall(); }
   });
   $('media-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -19,6 +19,7 @@ import (
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/engine/server/identity"
+	"github.com/recsim/recsim/engine/server/inspector"
 	"github.com/recsim/recsim/engine/server/store"
 	"github.com/recsim/recsim/media"
 )
@@ -203,9 +204,10 @@ type Server struct {
 	inbox    inbox
 	slots    hostSlots // notification POSTs in flight per callback host
 	id       identityState
-	hub      hub         // the event stream
-	store    store.Store // the state that survives a restart (persist.go)
-	mediaMem budget      // bytes of caller audio decoded or held (Config.MediaMemory)
+	hub      hub          // the event stream
+	page     http.Handler // the inspector page (engine/server/inspector)
+	store    store.Store  // the state that survives a restart (persist.go)
+	mediaMem budget       // bytes of caller audio decoded or held (Config.MediaMemory)
 
 	work      tracker // notifications being delivered, recordings being written
 	quit      chan struct{}
@@ -268,7 +270,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, client: cfg.HTTPClient,
 		calls: map[string]*call{}, recs: map[string]*recording{}, quit: make(chan struct{}), cache: engine.NewCache(0),
-		mediaMem: budget{limit: cfg.MediaMemory}}
+		mediaMem: budget{limit: cfg.MediaMemory}, page: inspector.Handler()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -638,6 +640,11 @@ func (s *Server) route(q *request) {
 		s.callbackDiscovery(q)
 	case len(seg) == 4 && seg[0] == "recsim" && seg[1] == "v1" && seg[2] == ".well-known" && seg[3] == "keys":
 		s.callbackJWKS(q)
+	case path == "" || path == "index.html" || strings.HasPrefix(path, "assets/"):
+		// The inspector page (its API calls carry the control token).
+		s.page.ServeHTTP(q.w, q.r)
+	case path == "recsim" || path == "recsim/index.html" || strings.HasPrefix(path, "recsim/assets/"):
+		http.StripPrefix("/recsim", s.page).ServeHTTP(q.w, q.r)
 	case isControlPath("/"+path+"/") && !q.controlAuthorized():
 		return
 	case len(seg) >= 3 && seg[0] == "recsim" && seg[1] == "v1" && seg[2] == "calls":

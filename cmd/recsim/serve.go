@@ -132,6 +132,7 @@ func runServe(e *env, args []string) int {
 	mediaMiB := fs.Int("media-memory", 1024, "MiB of caller audio the server holds at most (media being decoded and live calls' media); a PUT …/media past it gets 503")
 	var apps appList
 	fs.Var(&apps, "app", "a registered app of the token endpoint, CLIENT_ID:SECRET[:ROLE,ROLE…] (repeatable; default roles: Calls.AccessMedia.All, Calls.JoinGroupCall.All, Calls.Initiate.All; default app: "+identity.DefaultApp().ClientID+":"+identity.DefaultApp().Secret+")")
+	controlToken := fs.String("control-token", "", "require this bearer token on the simulation surface (/recsim/v1) and in the inspector page (default: none)")
 	tenant := fs.String("tenant", identity.DefaultTenant, "the tenant ID of the token endpoint and its tokens")
 	auth := fs.String("auth", "any", "any: any bearer token (or --token); strict: only this server's access tokens, with the role of each action")
 	cbIssuer := fs.String("callback-issuer", identity.BotFrameworkIssuer, "the iss of the JWT on every notification")
@@ -146,7 +147,7 @@ func runServe(e *env, args []string) int {
 	cfg := server.Config{DataDir: *dataDir, Token: *token, Retention: *retention, DocsCasing: *docsCasing,
 		StrictV1: *strictV1, StrictCompliance: *strictCompliance, Rate: media.SampleRate(*rate), BaseURL: *baseURL}
 	cfg.MediaMemory = int64(*mediaMiB) << 20
-	cfg.Apps, cfg.Tenant, cfg.CallbackIssuer = apps, *tenant, *cbIssuer
+	cfg.Apps, cfg.Tenant, cfg.CallbackIssuer, cfg.ControlToken = apps, *tenant, *cbIssuer, *controlToken
 	if err == nil {
 		if cfg.Auth, err = server.ParseAuthMode(*auth); err != nil {
 			err = fmt.Errorf("--auth: %w", err)

@@ -643,6 +643,8 @@ func (s *Server) route(q *request) {
 	case path == "" || path == "index.html" || strings.HasPrefix(path, "assets/"):
 		// The inspector page (its API calls carry the control token).
 		s.page.ServeHTTP(q.w, q.r)
+	case path == "recsim" && !strings.HasSuffix(q.r.URL.Path, "/"):
+		http.Redirect(q.w, q.r, "/recsim/", http.StatusMovedPermanently)
 	case path == "recsim" || path == "recsim/index.html" || strings.HasPrefix(path, "recsim/assets/"):
 		http.StripPrefix("/recsim", s.page).ServeHTTP(q.w, q.r)
 	case isControlPath("/"+path+"/") && !q.controlAuthorized():

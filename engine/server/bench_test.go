@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -169,4 +170,27 @@ func TestMemoryPerIdleCall(t *testing.T) {
 	per := float64(after.HeapAlloc-before.HeapAlloc) / calls
 	t.Logf("memory per idle call: %.1f KiB (%d calls)", per/1024, len(keep))
 	require.Less(t, per, 64.0*1024)
+}
+
+// BenchmarkInspectorWith1000Calls is what the inspector page costs the
+// server to open with 1 000 calls held: the page itself and the first page
+// of the list (50 calls with their operations).
+func BenchmarkInspectorWith1000Calls(b *testing.B) {
+	m := newMock(b, fast(), nil)
+	for range 1000 {
+		id := m.established("")
+		m.record(id, `{"maxRecordDurationInSeconds": 1}`)
+	}
+	for name, path := range map[string]string{"page": "/", "list": "/recsim/v1/calls?top=50"} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				m.srv.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+				if w.Code != http.StatusOK {
+					b.Fatalf("GET %s: %d", path, w.Code)
+				}
+			}
+		})
+	}
 }

@@ -107,11 +107,21 @@ func (e *opEntry) view(o callOptions) opView {
 }
 
 // publishCall puts the call's state on the stream. The caller holds c.mu.
-func (c *call) publishCall() { c.s.hub.publish("call", c.id, c.view(false)) }
+func (c *call) publishCall() {
+	if !c.s.hub.armed.Load() {
+		return
+	}
+	v := c.view(false)
+	c.s.hub.publish("call", c.id, v.appendJSON)
+}
 
 // publishOp puts an operation's state on the stream. The caller holds c.mu.
 func (c *call) publishOp(e *opEntry) {
-	c.s.hub.publish("operation", c.id, opEvent{CallID: c.id, Operation: e.view(c.opts)})
+	if !c.s.hub.armed.Load() {
+		return
+	}
+	ev := opEvent{CallID: c.id, Operation: e.view(c.opts)}
+	c.s.hub.publish("operation", c.id, ev.appendJSON)
 }
 
 // publishEntries puts the timeline entries of op that the stream has not
@@ -121,8 +131,11 @@ func (c *call) publishEntries(e *opEntry, op *engine.CallOp) {
 		return
 	}
 	tl := op.Op.Timeline()
-	for _, ev := range tl[min(e.published, len(tl)):] {
-		c.s.hub.publish("event", c.id, entryEvent{CallID: c.id, Entry: graph.Entry(ev, op.Op.Rate(), op.ID)})
+	if c.s.hub.armed.Load() {
+		for _, ev := range tl[min(e.published, len(tl)):] {
+			en := entryEvent{CallID: c.id, Entry: graph.Entry(ev, op.Op.Rate(), op.ID)}
+			c.s.hub.publish("event", c.id, en.appendJSON)
+		}
 	}
 	e.published = len(tl)
 }
@@ -130,7 +143,11 @@ func (c *call) publishEntries(e *opEntry, op *engine.CallOp) {
 // publishNote puts a notification's state on the stream. The caller
 // holds c.mu.
 func (c *call) publishNote(n *notification) {
-	c.s.hub.publish("notification", c.id, noteEvent{CallID: c.id, Notification: n.json()})
+	if !c.s.hub.armed.Load() {
+		return
+	}
+	ev := noteEvent{CallID: c.id, Notification: n.json()}
+	c.s.hub.publish("notification", c.id, ev.appendJSON)
 }
 
 // listCalls answers GET /recsim/v1/calls?top=&skip=: the calls the server

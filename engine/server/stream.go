@@ -3,11 +3,12 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,126 +23,164 @@ type StreamEvent struct {
 }
 
 // Stream sizes. The ring keeps the last ringSize events for resuming
-// (Last-Event-ID): about 20 events a recordResponse, so the last 800 or so
-// operations, 8 MiB at most. A subscriber's queue holds subBuffer events;
-// one that falls that far behind is dropped and resumes from the ring when
-// it reconnects, so a slow reader never holds the server up.
+// (Last-Event-ID) and for readers to catch up from: about 25 events a
+// recordResponse, so the last 650 or so operations, 8 MiB at most. A
+// reader wakes at most every batchEvery and takes everything new at once,
+// so a busy stream costs one wake-up per batch, not one per event.
 const (
-	ringSize  = 16384
-	subBuffer = 1024
+	ringSize   = 16384
+	batchEvery = 20 * time.Millisecond
 	// heartbeat keeps idle streams (and proxies) alive and finds dead ones.
 	heartbeat = 15 * time.Second
 )
 
-// hub is the server's event stream: a ring of recent events and the
-// subscribers. Publishing costs nothing until the first subscriber.
+// hub is the server's event stream: a ring of recent events, read by each
+// subscriber from its own position. Publishing costs nothing until the
+// first subscriber.
 type hub struct {
+	armed atomic.Bool
 	mu    sync.Mutex
-	armed bool
-	seq   int64
-	ring  []StreamEvent // circular once full
-	next  int           // where the next event goes
+	seq   int64         // the last event's ID
+	ring  []StreamEvent // event id at ring[(id-1) % ringSize]
 	subs  map[*subscriber]struct{}
 }
 
 type subscriber struct {
-	call string // "" for every call
-	ch   chan StreamEvent
-	gone chan struct{} // closed when the hub drops it (it fell behind)
+	call string        // "" for every call
+	wake chan struct{} // signalled (without blocking) when there is more
+	last int64         // the last ID it has read (under hub.mu)
 }
 
-// publish adds an event about call callID with data v (marshalled now, so
-// v may change afterwards).
-func (h *hub) publish(typ, callID string, v any) {
-	h.mu.Lock()
-	armed := h.armed
-	h.mu.Unlock()
-	if !armed {
-		return
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
+// publish adds an event about call callID whose data enc appends (run
+// now, under the hub's lock, into the buffer of the ring slot it takes:
+// the ring reuses its buffers, so publishing allocates nothing once the
+// ring has filled).
+func (h *hub) publish(typ, callID string, enc func([]byte) []byte) {
+	if !h.armed.Load() {
 		return
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.seq++
-	ev := StreamEvent{ID: h.seq, Type: typ, CallID: callID, Data: b}
 	if len(h.ring) < ringSize {
-		h.ring = append(h.ring, ev)
-	} else {
-		h.ring[h.next] = ev
+		h.ring = append(h.ring, StreamEvent{})
 	}
-	h.next = (h.next + 1) % ringSize
+	slot := &h.ring[(h.seq-1)%ringSize]
+	slot.ID, slot.Type, slot.CallID = h.seq, typ, callID
+	slot.Data = enc(slot.Data[:0])
 	for s := range h.subs {
-		if s.call != "" && s.call != callID {
-			continue
-		}
-		select {
-		case s.ch <- ev:
-		default: // fell behind: dropped; it resumes from the ring
-			delete(h.subs, s)
-			close(s.gone)
+		if s.call == "" || s.call == callID {
+			select {
+			case s.wake <- struct{}{}:
+			default:
+			}
 		}
 	}
 }
 
-// subscribe registers a subscriber to call's events ("" all) and returns
-// the events after the ID after still in the ring (after < 0: none, from
-// now on), and whether the ring still reaches back that far.
-func (h *hub) subscribe(call string, after int64) (*subscriber, []StreamEvent, bool) {
+// subscribe registers a subscriber to call's events ("" all) that reads
+// from after the event with ID after (< 0: from now on).
+func (h *hub) subscribe(call string, after int64) *subscriber {
+	h.armed.Store(true)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.armed = true
-	s := &subscriber{call: call, ch: make(chan StreamEvent, subBuffer), gone: make(chan struct{})}
+	s := &subscriber{call: call, wake: make(chan struct{}, 1), last: h.seq}
+	if after >= 0 && after < h.seq {
+		s.last = after
+		s.wake <- struct{}{}
+	}
 	if h.subs == nil {
 		h.subs = map[*subscriber]struct{}{}
 	}
 	h.subs[s] = struct{}{}
-	var backlog []StreamEvent
-	complete := true
-	if after >= 0 {
-		n := len(h.ring)
-		start := 0
-		if n == ringSize {
-			start = h.next
-		}
-		for i := range n {
-			ev := h.ring[(start+i)%n]
-			if i == 0 && ev.ID > after+1 {
-				complete = false // the ring no longer holds what came right after
-			}
-			if ev.ID > after && (call == "" || ev.CallID == call) {
-				backlog = append(backlog, ev)
-			}
-		}
-	}
-	return s, backlog, complete
+	return s
 }
 
 func (h *hub) unsubscribe(s *subscriber) {
 	h.mu.Lock()
+	delete(h.subs, s)
+	h.mu.Unlock()
+}
+
+// read appends to dst copies of the subscriber's events after the last it
+// read, and reports whether some were lost (they left the ring before it
+// read them).
+func (h *hub) read(s *subscriber, dst []StreamEvent) ([]StreamEvent, bool) {
+	h.mu.Lock()
 	defer h.mu.Unlock()
-	if _, ok := h.subs[s]; ok {
-		delete(h.subs, s)
-		close(s.gone)
+	lost := h.each(s, func(ev *StreamEvent) {
+		c := *ev
+		c.Data = append(json.RawMessage(nil), ev.Data...)
+		dst = append(dst, c)
+	})
+	return dst, lost
+}
+
+// readSSE appends the subscriber's new events to buf as SSE frames (id,
+// event, data), a gap event first if some were lost.
+func (h *hub) readSSE(s *subscriber, buf []byte) []byte {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	start := len(buf)
+	lost := h.each(s, func(ev *StreamEvent) {
+		buf = append(buf, "id: "...)
+		buf = strconv.AppendInt(buf, ev.ID, 10)
+		buf = append(buf, "\nevent: "...)
+		buf = append(buf, ev.Type...)
+		buf = append(buf, "\ndata: "...)
+		buf = append(buf, ev.Data...)
+		buf = append(buf, '\n', '\n')
+	})
+	if lost {
+		gap := "event: gap\ndata: {\"message\": \"some events are no longer kept; reload the calls\"}\n\n"
+		buf = append(buf[:start], append([]byte(gap), buf[start:]...)...)
 	}
+	return buf
+}
+
+// each calls f for the subscriber's events after the last it read, in
+// order, moves it past them, and reports whether some were lost. The
+// caller holds h.mu.
+func (h *hub) each(s *subscriber, f func(*StreamEvent)) bool {
+	oldest := max(h.seq-int64(len(h.ring))+1, 1)
+	lost := s.last+1 < oldest
+	for id := max(s.last+1, oldest); id <= h.seq; id++ {
+		ev := &h.ring[(id-1)%ringSize]
+		if s.call == "" || ev.CallID == s.call {
+			f(ev)
+		}
+	}
+	s.last = h.seq
+	return lost
 }
 
 // Subscribe returns the events of the stream from now on, for one call
 // (callID) or all (""), until ctx ends or the server closes; then the
 // channel is closed. It is the in-process form of GET /recsim/v1/stream
 // for tests that await a completion instead of polling. A reader that
-// falls 1 024 events behind sees its channel closed early.
+// falls more than 16 384 events behind sees its channel closed early
+// rather than miss some.
 func (s *Server) Subscribe(ctx context.Context, callID string) <-chan StreamEvent {
-	sub, _, _ := s.hub.subscribe(strings.ToLower(callID), -1)
+	sub := s.hub.subscribe(strings.ToLower(callID), -1)
 	out := make(chan StreamEvent)
 	go func() {
 		defer close(out)
 		defer s.hub.unsubscribe(sub)
+		var batch []StreamEvent
 		for {
 			select {
-			case ev := <-sub.ch:
+			case <-sub.wake:
+			case <-ctx.Done():
+				return
+			case <-s.quit:
+				return
+			}
+			var lost bool
+			batch, lost = s.hub.read(sub, batch[:0])
+			if lost {
+				return
+			}
+			for _, ev := range batch {
 				select {
 				case out <- ev:
 				case <-ctx.Done():
@@ -149,12 +188,6 @@ func (s *Server) Subscribe(ctx context.Context, callID string) <-chan StreamEven
 				case <-s.quit:
 					return
 				}
-			case <-sub.gone:
-				return
-			case <-ctx.Done():
-				return
-			case <-s.quit:
-				return
 			}
 		}
 	}()
@@ -182,7 +215,7 @@ func (s *Server) stream(q *request) {
 		}
 		after = n
 	}
-	sub, backlog, complete := s.hub.subscribe(call, after)
+	sub := s.hub.subscribe(call, after)
 	defer s.hub.unsubscribe(sub)
 	rc := http.NewResponseController(q.w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
@@ -191,52 +224,40 @@ func (s *Server) stream(q *request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	q.w.WriteHeader(http.StatusOK)
-	write := func(ev StreamEvent) error {
-		_, err := fmt.Fprintf(q.w, "id: %d\nevent: %s\ndata: %s\n\n", ev.ID, ev.Type, ev.Data)
-		return err
-	}
 	// The client reconnects after 1 s if the stream breaks.
-	_, _ = fmt.Fprint(q.w, "retry: 1000\n\n")
-	if !complete {
-		_, _ = fmt.Fprint(q.w, "event: gap\ndata: {\"message\": \"events after the given Last-Event-ID are no longer kept; reload the calls\"}\n\n")
+	if _, err := io.WriteString(q.w, "retry: 1000\n\n"); err != nil || rc.Flush() != nil {
+		return
 	}
-	for _, ev := range backlog {
-		if write(ev) != nil {
-			return
-		}
-	}
-	_ = rc.Flush()
+	var buf []byte
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
 	for {
 		select {
-		case ev := <-sub.ch:
-			if write(ev) != nil {
-				return
-			}
-			// Write what else is queued before flushing once.
-			for more := true; more; {
-				select {
-				case ev := <-sub.ch:
-					if write(ev) != nil {
-						return
-					}
-				default:
-					more = false
-				}
-			}
-			if rc.Flush() != nil {
-				return
-			}
+		case <-sub.wake:
 		case <-tick.C:
-			if _, err := fmt.Fprint(q.w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
+			if _, err := io.WriteString(q.w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
 				return
 			}
-		case <-sub.gone:
-			return // fell behind; the client resumes from the ring
+			continue
 		case <-q.r.Context().Done():
 			return
 		case <-s.quit:
+			return
+		}
+		buf = s.hub.readSSE(sub, buf[:0])
+		if _, err := q.w.Write(buf); err != nil || rc.Flush() != nil {
+			return
+		}
+		// At most one batch every 20 ms: what comes meanwhile waits for
+		// the next (one wake-up and one write per batch).
+		t := time.NewTimer(batchEvery)
+		select {
+		case <-t.C:
+		case <-q.r.Context().Done():
+			t.Stop()
+			return
+		case <-s.quit:
+			t.Stop()
 			return
 		}
 	}

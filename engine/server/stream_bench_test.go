@@ -1,0 +1,119 @@
+package server
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/recsim/recsim/engine/graph"
+)
+
+func sampleFacts() (opEvent, entryEvent, noteEvent, callView) {
+	reason, code, sub, msg, loc, tok := "stopToneDetected", 200, 8514, "Action completed, stop tone detected.", "http://127.0.0.1:8080/recsim/v1/recordings/5f0c", "krfh7pN3sfkZM2RRCty4tCzv3dsf4Z-6TrbnLJ9qbqE"
+	cc := "a <client> & \"context\"\t\u2028é\x01"
+	op := opEvent{CallID: "0b07c0de-0000-4000-8000-000000000001", Operation: opView{ID: "0b07c0de-0000-4000-8000-000000000002", Kind: "recordResponse",
+		Status: "Completed", CompletionReason: &reason, Code: &code, Subcode: &sub, Message: &msg, RecordingLocation: &loc, RecordingAccessToken: &tok, ClientContext: &cc}}
+	entry := entryEvent{CallID: op.CallID, Entry: graph.TimelineEntry{Type: "digit", Sample: 19222, Ms: 1201.375, OperationID: op.Operation.ID, Detail: "# (stop tone), detected at 1.235 s"}}
+	note := noteEvent{CallID: op.CallID, Notification: notificationJSON{Sequence: 3, ChangeType: "deleted", ResourceURL: "/communications/calls/x/operations/y",
+		Attempts: 2, LastError: "callback answered 500: \"boom\"", Payload: json.RawMessage(`{"value":[{"a":1}]}`)}}
+	ended := "2026-12-06T12:00:01Z"
+	call := callView{ID: op.CallID, State: "terminated", Direction: "incoming", CallbackURI: "http://bot/notify?x=<1>&y=2", Created: "2026-12-06T12:00:00Z", Ended: &ended, Rate: 16000}
+	return op, entry, note, call
+}
+
+// TestStreamJSONIsEncodingJSONs: the stream's appenders give the JSON
+// encoding/json gives for the same values, byte for byte.
+func TestStreamJSONIsEncodingJSONs(t *testing.T) {
+	op, entry, note, call := sampleFacts()
+	empty := opEvent{CallID: "c", Operation: opView{ID: "o", Kind: "playPrompt", Status: "Running"}}
+	bare := entryEvent{CallID: "c", Entry: graph.TimelineEntry{Type: "operationStart"}}
+	bad := entryEvent{CallID: "c", Entry: graph.TimelineEntry{Type: "x", Detail: "invalid \xff utf-8"}}
+	unsent := noteEvent{CallID: "c", Notification: notificationJSON{Sequence: 1, ChangeType: "created", ResourceURL: "/r", Delivered: true}}
+	live := callView{ID: "c", State: "established", Rate: 8000}
+	for i, c := range []struct {
+		v   any
+		enc func([]byte) []byte
+	}{
+		{op, op.appendJSON}, {empty, empty.appendJSON}, {entry, entry.appendJSON}, {bare, bare.appendJSON}, {bad, bad.appendJSON},
+		{note, note.appendJSON}, {unsent, unsent.appendJSON}, {call, call.appendJSON}, {live, live.appendJSON},
+	} {
+		want, err := json.Marshal(c.v)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(c.enc(nil)), "case %d", i)
+	}
+}
+
+// BenchmarkStreamEvent is the cost of one fact on the event stream with
+// one SSE reader: encoded, kept in the ring, read in a batch and framed
+// as SSE. A recordResponse round trip makes about 25
+// (TestStreamEventsPerRoundTrip logs the count), so the stream costs 25 000
+// times this per second at 1 000 completions a second.
+func BenchmarkStreamEvent(b *testing.B) {
+	var h hub
+	sub := h.subscribe("", -1)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var buf []byte
+		for {
+			select {
+			case <-sub.wake:
+			case <-stop:
+				return
+			}
+			time.Sleep(batchEvery) // as the SSE writer: one batch per 20 ms
+			buf = h.readSSE(sub, buf[:0])
+		}
+	}()
+	op, entry, _, _ := sampleFacts()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		if i%2 == 0 {
+			h.publish("operation", op.CallID, op.appendJSON)
+		} else {
+			h.publish("event", op.CallID, entry.appendJSON)
+		}
+	}
+	b.StopTimer()
+	close(stop)
+	<-done
+}
+
+// TestAReaderThatFallsBehindTheRingIsTold: publishing never waits for a
+// reader; one that falls more than the ring behind learns it lost events
+// (SSE: a gap event; in process: its channel closes) rather than miss some
+// silently.
+func TestAReaderThatFallsBehindTheRingIsTold(t *testing.T) {
+	s := &Server{quit: make(chan struct{})}
+	sub := s.hub.subscribe("", -1)
+	op, _, _, _ := sampleFacts()
+	for range ringSize + 100 { // would block here if publishing waited for readers
+		s.hub.publish("operation", op.CallID, op.appendJSON)
+	}
+	batch, lost := s.hub.read(sub, nil)
+	assert.True(t, lost, "the first 100 left the ring unread")
+	require.Len(t, batch, ringSize)
+	assert.Equal(t, int64(101), batch[0].ID, "what is left is read in order")
+	assert.Equal(t, int64(ringSize+100), batch[len(batch)-1].ID)
+
+	t.Run("a stream resumed from an ID the ring no longer holds is told so", func(t *testing.T) {
+		resumed := s.hub.subscribe("", 0)
+		_, lost := s.hub.read(resumed, nil)
+		assert.True(t, lost)
+	})
+	t.Run("a reader that keeps up loses nothing", func(t *testing.T) {
+		sub := s.hub.subscribe("", -1)
+		for range 10 {
+			s.hub.publish("operation", op.CallID, op.appendJSON)
+		}
+		batch, lost := s.hub.read(sub, nil)
+		assert.False(t, lost)
+		assert.Len(t, batch, 10)
+	})
+}

@@ -104,6 +104,10 @@ func (c *Call) Ended() bool { return c.ended }
 // Busy reports whether an operation is running or queued.
 func (c *Call) Busy() bool { return len(c.queue) > 0 }
 
+// MediaPosition returns how many samples of the media last set the call
+// has consumed.
+func (c *Call) MediaPosition() int { return c.mediaPos }
+
 // Stalled reports whether the caller's media has stopped (stall policy):
 // whoever drives the call decides when the receive timeout has passed and
 // calls Stall (the Runner does).

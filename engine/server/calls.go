@@ -132,7 +132,7 @@ func (s *Server) newCall(opts callOptions, direction string, state callState, ca
 	c.rcp.Store(s.runner.Add(c.id, ec))
 	c.mu.Lock()
 	s.saveCall(c)
-	c.publishCall()
+	c.publishCall("created")
 	c.mu.Unlock()
 	s.mu.Lock()
 	s.calls[c.id] = c
@@ -207,7 +207,7 @@ func (s *Server) placeCall(q *request) {
 	res := c.resource("")
 	c.state = stateEstablished
 	s.saveCall(c)
-	c.publishCall()
+	c.publishCall("updated")
 	c.notifyCall("updated")
 	c.mu.Unlock()
 	q.w.Header().Set("Location", q.base()+"/communications/calls/"+c.id)
@@ -257,7 +257,7 @@ func (s *Server) answer(q *request, id string) {
 		}
 		q.claim(c)
 		s.saveCall(c)
-		c.publishCall()
+		c.publishCall("updated")
 		c.notifyCall("updated")
 	}
 	c.mu.Unlock()
@@ -306,7 +306,7 @@ func (c *call) terminate() {
 	c.state = stateTerminated
 	c.endedAt = c.s.now()
 	c.s.saveCall(c)
-	c.publishCall()
+	c.publishCall("updated")
 	c.s.mediaMem.give(c.mediaBytes.Swap(0)) // an ended call plays no more media
 	n := 0
 	for _, e := range c.ops {
@@ -459,7 +459,11 @@ func (s *Server) startMedia(q *request, c *call, e *opEntry, uris []string, prom
 		e.cop, e.status, e.created = op, st, s.now()
 		c.ops[e.id] = e
 		s.saveOp(c, e)
-		c.publishOp(e)
+		if st == engine.NotStarted {
+			c.publishOp(e, "queued")
+		} else {
+			c.publishOp(e, "started")
+		}
 		res = e.resource(c.id, c.opts, "")
 		c.mu.Unlock()
 		return ev
@@ -604,7 +608,7 @@ func (s *Server) updateRecordingStatus(q *request, id string) {
 		c.mu.Lock()
 		c.recStatus = st
 		s.saveCall(c)
-		c.publishCall()
+		c.publishCall("updated")
 		c.mu.Unlock()
 		return ev, nil
 	})
@@ -624,7 +628,7 @@ func (s *Server) completedOp(q *request, c *call, e *opEntry, act func(*engine.C
 			e.created = s.now()
 			c.ops[e.id] = e
 			s.saveOp(c, e)
-			c.publishOp(e)
+			c.publishOp(e, "completed")
 			c.mu.Unlock()
 		}
 		return ev

@@ -338,7 +338,7 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 	case engine.OpStarted:
 		c.mu.Lock()
 		e.status = op.Status
-		c.publishOp(e)
+		c.publishOp(e, "started")
 		c.publishEntries(e, op)
 		c.mu.Unlock()
 	case engine.OpProgressed:
@@ -353,7 +353,7 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 		c.mu.Lock()
 		e.rec, e.status = r, op.Status
 		c.publishEntries(e, op)
-		c.publishOp(e)
+		c.publishOp(e, "updated")
 		c.enqueue("updated", e.resourceURL(c.id), func(etag string) any { return e.resource(c.id, c.opts, etag) }, nil)
 		c.mu.Unlock()
 	case engine.OpEnded:
@@ -378,7 +378,9 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 			s.saveOp(c, e)
 		}
 		c.publishEntries(e, op)
-		c.publishOp(e)
+		if !stored {
+			c.publishOp(e, "completed")
+		}
 		if !op.Silent {
 			var wait <-chan struct{}
 			if stored {

@@ -45,23 +45,8 @@ type opView struct {
 	ClientContext        *string `json:"clientContext"`
 }
 
-// opEvent is the data of an "operation" stream event.
-type opEvent struct {
-	CallID    string `json:"callId"`
-	Operation opView `json:"operation"`
-}
-
-// entryEvent is the data of an "event" stream event.
-type entryEvent struct {
-	CallID string              `json:"callId"`
-	Entry  graph.TimelineEntry `json:"entry"`
-}
-
-// noteEvent is the data of a "notification" stream event.
-type noteEvent struct {
-	CallID       string           `json:"callId"`
-	Notification notificationJSON `json:"notification"`
-}
+// timelineView is a timeline entry as the stream's body.
+type timelineView graph.TimelineEntry
 
 func dateTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
@@ -106,22 +91,24 @@ func (e *opEntry) view(o callOptions) opView {
 	return v
 }
 
-// publishCall puts the call's state on the stream. The caller holds c.mu.
-func (c *call) publishCall() {
+// publishCall puts the call's state on the stream (phase created or
+// updated). The caller holds c.mu.
+func (c *call) publishCall(phase string) {
 	if !c.s.hub.armed.Load() {
 		return
 	}
 	v := c.view(false)
-	c.s.hub.publish("call", c.id, v.appendJSON)
+	c.s.hub.publish("call", phase, c.id, v.appendJSON)
 }
 
-// publishOp puts an operation's state on the stream. The caller holds c.mu.
-func (c *call) publishOp(e *opEntry) {
+// publishOp puts an operation's state on the stream: phase queued,
+// started, updated or completed. The caller holds c.mu.
+func (c *call) publishOp(e *opEntry, phase string) {
 	if !c.s.hub.armed.Load() {
 		return
 	}
-	ev := opEvent{CallID: c.id, Operation: e.view(c.opts)}
-	c.s.hub.publish("operation", c.id, ev.appendJSON)
+	v := e.view(c.opts)
+	c.s.hub.publish("operation", phase, c.id, v.appendJSON)
 }
 
 // publishEntries puts the timeline entries of op that the stream has not
@@ -133,21 +120,21 @@ func (c *call) publishEntries(e *opEntry, op *engine.CallOp) {
 	tl := op.Op.Timeline()
 	if c.s.hub.armed.Load() {
 		for _, ev := range tl[min(e.published, len(tl)):] {
-			en := entryEvent{CallID: c.id, Entry: graph.Entry(ev, op.Op.Rate(), op.ID)}
-			c.s.hub.publish("event", c.id, en.appendJSON)
+			en := timelineView(graph.Entry(ev, op.Op.Rate(), op.ID))
+			c.s.hub.publish("event", "created", c.id, en.appendJSON)
 		}
 	}
 	e.published = len(tl)
 }
 
-// publishNote puts a notification's state on the stream. The caller
-// holds c.mu.
-func (c *call) publishNote(n *notification) {
+// publishNote puts a notification's state on the stream: phase queued,
+// delivered or failed (an attempt that failed). The caller holds c.mu.
+func (c *call) publishNote(n *notification, phase string) {
 	if !c.s.hub.armed.Load() {
 		return
 	}
-	ev := noteEvent{CallID: c.id, Notification: n.json()}
-	c.s.hub.publish("notification", c.id, ev.appendJSON)
+	j := n.json()
+	c.s.hub.publish("notification", phase, c.id, j.appendJSON)
 }
 
 // listCalls answers GET /recsim/v1/calls?top=&skip=: the calls the server
@@ -226,9 +213,12 @@ func (s *Server) callAudio(q *request, id, which string) {
 	var pcm []int16
 	var rate media.SampleRate
 	switch which {
-	case "caller":
+	case "caller": // what the call has consumed of the media last set
 		c.ctl.Lock()
-		pcm, rate = append([]int16(nil), c.media...), c.rate
+		rate = c.rate
+		c.rc().View(func(ec *engine.Call) {
+			pcm = append([]int16(nil), c.media[:min(ec.MediaPosition(), len(c.media))]...)
+		})
 		c.ctl.Unlock()
 	case "outbound":
 		var err error
@@ -241,11 +231,7 @@ func (s *Server) callAudio(q *request, id, which string) {
 		q.pathNotFound()
 		return
 	}
-	if len(pcm) == 0 {
-		q.fail(http.StatusNotFound, "NotFound", "Call "+c.id+" has no "+which+" audio yet.", 0)
-		return
-	}
-	b, err := media.EncodeWAV(pcm, rate)
+	b, err := media.EncodeWAV(pcm, rate) // 0 samples before any: still a WAV
 	if err != nil {
 		q.fail(http.StatusInternalServerError, "InternalServerError", "The audio could not be encoded.", 0)
 		return
@@ -344,3 +330,32 @@ func isControlPath(path string) bool {
 }
 
 func constantEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+// opRecording answers GET /recsim/v1/calls/{id}/operations/{opId}/recording:
+// the operation's recording for the inspector (the simulation surface's
+// own URL: behind --control-token, not the recording's access token).
+func (s *Server) opRecording(q *request, callID, opID string) {
+	c := s.lookup(callID)
+	if c == nil {
+		q.callNotFound(callID)
+		return
+	}
+	c.mu.Lock()
+	var r *recording
+	if e := c.ops[strings.ToLower(opID)]; e != nil {
+		r = e.rec
+	}
+	c.mu.Unlock()
+	if r == nil {
+		q.fail(http.StatusNotFound, "NotFound", "Operation "+opID+" of call "+c.id+" has no recording.", 0)
+		return
+	}
+	s.serveRecording(q, r)
+}
+
+// controlCancel answers POST /recsim/v1/calls/{id}/cancel: the inspector's
+// cancelMediaProcessing, made with the server's own credentials.
+func (s *Server) controlCancel(q *request, id string) {
+	q.ver = "v1.0"
+	s.cancelMedia(q, id)
+}

@@ -65,7 +65,7 @@ func (c *call) enqueue(changeType, resourceURL string, data func(etag string) an
 	}
 	c.notes = append(c.notes, n)
 	c.s.saveNote(c, n)
-	c.publishNote(n)
+	c.publishNote(n, "queued")
 	if !c.courier {
 		c.courier = true
 		c.s.work.add()
@@ -157,7 +157,11 @@ func (c *call) deliver(n *notification) {
 		}
 		done := n.done
 		s.logStore(s.store.MarkNotification(c.id, n.seq, n.attempts, n.delivered, n.done, n.lastError))
-		c.publishNote(n)
+		if n.delivered {
+			c.publishNote(n, "delivered")
+		} else {
+			c.publishNote(n, "failed")
+		}
 		c.mu.Unlock()
 		// (A notification abandoned because the server closes is not marked
 		// done in the store: a restart delivers it.)

@@ -96,7 +96,7 @@ func (s *Server) storeRecording(r *recording, e *opEntry, status engine.Status, 
 			e.rec = nil
 		}
 		s.saveOp(c, e)
-		c.publishOp(e)
+		c.publishOp(e, "completed")
 		c.mu.Unlock()
 		r.mu.Lock()
 		r.err, r.off, r.size = err, off, size
@@ -245,6 +245,13 @@ func (s *Server) download(q *request, id string) {
 		q.fail(http.StatusUnauthorized, "InvalidAuthenticationToken", msg, 0)
 		return
 	}
+	s.serveRecording(q, r)
+}
+
+// serveRecording answers with recording r: what has been recorded so far
+// while its operation runs (streamWhileRecording), else its WAV from the
+// call's file.
+func (s *Server) serveRecording(q *request, r *recording) {
 	c := r.c
 	if c.opts.strictCompliance {
 		c.mu.Lock()

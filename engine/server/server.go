@@ -277,6 +277,7 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.hub.now = s.now
 	if s.client == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		// Many calls notify the same bot at once: keep their connections
@@ -739,6 +740,14 @@ func (s *Server) routeControl(q *request, seg []string) {
 		}
 	case len(seg) == 3 && seg[1] == "audio":
 		s.callAudio(q, seg[0], seg[2])
+	case len(seg) == 4 && seg[1] == "operations" && seg[3] == "recording":
+		if q.method(http.MethodGet) {
+			s.opRecording(q, seg[0], seg[2])
+		}
+	case len(seg) == 2 && seg[1] == "cancel":
+		if q.method(http.MethodPost) {
+			s.controlCancel(q, seg[0])
+		}
 	case len(seg) == 2 && seg[1] == "media":
 		if q.method(http.MethodPut) {
 			s.putMedia(q, seg[0])

@@ -14,7 +14,8 @@ import (
 
 // StreamEvent is one fact of the event stream (docs/server.md#the-event-stream):
 // Type is "call", "operation", "event" or "notification"; Data is its
-// JSON, as the SSE data line carries it.
+// JSON, as the SSE data line carries it: {"type", "phase", "callId",
+// "sequence", "at", "body"}.
 type StreamEvent struct {
 	ID     int64
 	Type   string
@@ -38,6 +39,7 @@ const (
 // subscriber from its own position. Publishing costs nothing until the
 // first subscriber.
 type hub struct {
+	now   func() time.Time // the "at" of each fact
 	armed atomic.Bool
 	mu    sync.Mutex
 	seq   int64         // the last event's ID
@@ -51,11 +53,11 @@ type subscriber struct {
 	last int64         // the last ID it has read (under hub.mu)
 }
 
-// publish adds an event about call callID whose data enc appends (run
-// now, under the hub's lock, into the buffer of the ring slot it takes:
-// the ring reuses its buffers, so publishing allocates nothing once the
-// ring has filled).
-func (h *hub) publish(typ, callID string, enc func([]byte) []byte) {
+// publish adds a fact of type typ and phase about call callID whose body
+// enc appends (run now, under the hub's lock, into the buffer of the ring
+// slot it takes: the ring reuses its buffers, so publishing allocates
+// nothing once the ring has filled).
+func (h *hub) publish(typ, phase, callID string, enc func([]byte) []byte) {
 	if !h.armed.Load() {
 		return
 	}
@@ -67,7 +69,19 @@ func (h *hub) publish(typ, callID string, enc func([]byte) []byte) {
 	}
 	slot := &h.ring[(h.seq-1)%ringSize]
 	slot.ID, slot.Type, slot.CallID = h.seq, typ, callID
-	slot.Data = enc(slot.Data[:0])
+	b := appendPlain(field(slot.Data[:0], true, "type"), typ)
+	b = appendPlain(field(b, false, "phase"), phase)
+	b = appendPlain(field(b, false, "callId"), callID)
+	b = strconv.AppendInt(field(b, false, "sequence"), h.seq, 10)
+	at := time.Now()
+	if h.now != nil {
+		at = h.now()
+	}
+	b = append(field(b, false, "at"), '"')
+	b = at.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	b = enc(field(b, false, "body"))
+	slot.Data = append(b, '}')
 	for s := range h.subs {
 		if s.call == "" || s.call == callID {
 			select {
@@ -132,7 +146,7 @@ func (h *hub) readSSE(s *subscriber, buf []byte) []byte {
 		buf = append(buf, '\n', '\n')
 	})
 	if lost {
-		gap := "event: gap\ndata: {\"message\": \"some events are no longer kept; reload the calls\"}\n\n"
+		gap := "event: reset\ndata: {\"type\": \"reset\", \"message\": \"events after the given Last-Event-ID are no longer kept; reload the calls\"}\n\n"
 		buf = append(buf[:start], append([]byte(gap), buf[start:]...)...)
 	}
 	return buf
@@ -202,6 +216,10 @@ func (s *Server) stream(q *request) {
 		return
 	}
 	call := strings.ToLower(q.r.URL.Query().Get("call"))
+	if call != "" && s.lookup(call) == nil {
+		q.callNotFound(call)
+		return
+	}
 	after := int64(-1)
 	last := q.r.Header.Get("Last-Event-ID")
 	if last == "" {

@@ -7,31 +7,30 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/recsim/recsim/engine/graph"
 )
 
-func sampleFacts() (opEvent, entryEvent, noteEvent, callView) {
+func sampleFacts() (opView, timelineView, notificationJSON, callView) {
 	reason, code, sub, msg, loc, tok := "stopToneDetected", 200, 8514, "Action completed, stop tone detected.", "http://127.0.0.1:8080/recsim/v1/recordings/5f0c", "krfh7pN3sfkZM2RRCty4tCzv3dsf4Z-6TrbnLJ9qbqE"
 	cc := "a <client> & \"context\"\t\u2028é\x01"
-	op := opEvent{CallID: "0b07c0de-0000-4000-8000-000000000001", Operation: opView{ID: "0b07c0de-0000-4000-8000-000000000002", Kind: "recordResponse",
-		Status: "Completed", CompletionReason: &reason, Code: &code, Subcode: &sub, Message: &msg, RecordingLocation: &loc, RecordingAccessToken: &tok, ClientContext: &cc}}
-	entry := entryEvent{CallID: op.CallID, Entry: graph.TimelineEntry{Type: "digit", Sample: 19222, Ms: 1201.375, OperationID: op.Operation.ID, Detail: "# (stop tone), detected at 1.235 s"}}
-	note := noteEvent{CallID: op.CallID, Notification: notificationJSON{Sequence: 3, ChangeType: "deleted", ResourceURL: "/communications/calls/x/operations/y",
-		Attempts: 2, LastError: "callback answered 500: \"boom\"", Payload: json.RawMessage(`{"value":[{"a":1}]}`)}}
+	op := opView{ID: "0b07c0de-0000-4000-8000-000000000002", Kind: "recordResponse",
+		Status: "Completed", CompletionReason: &reason, Code: &code, Subcode: &sub, Message: &msg, RecordingLocation: &loc, RecordingAccessToken: &tok, ClientContext: &cc}
+	entry := timelineView{Type: "digit", Sample: 19222, Ms: 1201.375, OperationID: op.ID, Detail: "# (stop tone), detected at 1.235 s"}
+	note := notificationJSON{Sequence: 3, ChangeType: "deleted", ResourceURL: "/communications/calls/x/operations/y",
+		Attempts: 2, LastError: "callback answered 500: \"boom\"", Payload: json.RawMessage(`{"value":[{"a":1}]}`)}
 	ended := "2026-12-06T12:00:01Z"
-	call := callView{ID: op.CallID, State: "terminated", Direction: "incoming", CallbackURI: "http://bot/notify?x=<1>&y=2", Created: "2026-12-06T12:00:00Z", Ended: &ended, Rate: 16000}
+	call := callView{ID: "0b07c0de-0000-4000-8000-000000000001", State: "terminated", Direction: "incoming", CallbackURI: "http://bot/notify?x=<1>&y=2", Created: "2026-12-06T12:00:00Z", Ended: &ended, Rate: 16000}
 	return op, entry, note, call
 }
 
 // TestStreamJSONIsEncodingJSONs: the stream's appenders give the JSON
-// encoding/json gives for the same values, byte for byte.
+// encoding/json gives for the same values, byte for byte, and the
+// envelope is {"type", "phase", "callId", "sequence", "at", "body"}.
 func TestStreamJSONIsEncodingJSONs(t *testing.T) {
 	op, entry, note, call := sampleFacts()
-	empty := opEvent{CallID: "c", Operation: opView{ID: "o", Kind: "playPrompt", Status: "Running"}}
-	bare := entryEvent{CallID: "c", Entry: graph.TimelineEntry{Type: "operationStart"}}
-	bad := entryEvent{CallID: "c", Entry: graph.TimelineEntry{Type: "x", Detail: "invalid \xff utf-8"}}
-	unsent := noteEvent{CallID: "c", Notification: notificationJSON{Sequence: 1, ChangeType: "created", ResourceURL: "/r", Delivered: true}}
+	empty := opView{ID: "o", Kind: "playPrompt", Status: "Running"}
+	bare := timelineView{Type: "operationStart"}
+	bad := timelineView{Type: "x", Detail: "invalid \xff utf-8"}
+	unsent := notificationJSON{Sequence: 1, ChangeType: "created", ResourceURL: "/r", Delivered: true}
 	live := callView{ID: "c", State: "established", Rate: 8000}
 	for i, c := range []struct {
 		v   any
@@ -44,6 +43,27 @@ func TestStreamJSONIsEncodingJSONs(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, string(want), string(c.enc(nil)), "case %d", i)
 	}
+	t.Run("the envelope", func(t *testing.T) {
+		at := time.Date(2026, 12, 6, 12, 0, 0, 500, time.UTC)
+		h := hub{now: func() time.Time { return at }}
+		sub := h.subscribe("", -1)
+		h.publish("operation", "completed", "c1", op.appendJSON)
+		got, _ := h.read(sub, nil)
+		require.Len(t, got, 1)
+		var env struct {
+			Type, Phase, CallID string
+			Sequence            int64
+			At                  time.Time
+			Body                opView
+		}
+		require.NoError(t, json.Unmarshal(got[0].Data, &env))
+		assert.Equal(t, "operation", env.Type)
+		assert.Equal(t, "completed", env.Phase)
+		assert.Equal(t, "c1", env.CallID)
+		assert.Equal(t, int64(1), env.Sequence)
+		assert.True(t, at.Equal(env.At))
+		assert.Equal(t, op, env.Body)
+	})
 }
 
 // BenchmarkStreamEvent is the cost of one fact on the event stream with
@@ -69,15 +89,15 @@ func BenchmarkStreamEvent(b *testing.B) {
 			buf = h.readSSE(sub, buf[:0])
 		}
 	}()
-	op, entry, _, _ := sampleFacts()
+	op, entry, _, call := sampleFacts()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		i++
 		if i%2 == 0 {
-			h.publish("operation", op.CallID, op.appendJSON)
+			h.publish("operation", "completed", call.ID, op.appendJSON)
 		} else {
-			h.publish("event", op.CallID, entry.appendJSON)
+			h.publish("event", "created", call.ID, entry.appendJSON)
 		}
 	}
 	b.StopTimer()
@@ -92,9 +112,9 @@ func BenchmarkStreamEvent(b *testing.B) {
 func TestAReaderThatFallsBehindTheRingIsTold(t *testing.T) {
 	s := &Server{quit: make(chan struct{})}
 	sub := s.hub.subscribe("", -1)
-	op, _, _, _ := sampleFacts()
+	op, _, _, call := sampleFacts()
 	for range ringSize + 100 { // would block here if publishing waited for readers
-		s.hub.publish("operation", op.CallID, op.appendJSON)
+		s.hub.publish("operation", "completed", call.ID, op.appendJSON)
 	}
 	batch, lost := s.hub.read(sub, nil)
 	assert.True(t, lost, "the first 100 left the ring unread")
@@ -110,7 +130,7 @@ func TestAReaderThatFallsBehindTheRingIsTold(t *testing.T) {
 	t.Run("a reader that keeps up loses nothing", func(t *testing.T) {
 		sub := s.hub.subscribe("", -1)
 		for range 10 {
-			s.hub.publish("operation", op.CallID, op.appendJSON)
+			s.hub.publish("operation", "completed", call.ID, op.appendJSON)
 		}
 		batch, lost := s.hub.read(sub, nil)
 		assert.False(t, lost)

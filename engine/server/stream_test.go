@@ -34,18 +34,19 @@ func TestAwaitACompletionWithTheStream(t *testing.T) {
 			continue
 		}
 		var o struct {
-			CallID    string
-			Operation struct {
+			CallID, Phase string
+			Body          struct {
 				ID, Status       string
 				CompletionReason *string
 				Subcode          *int
 			}
 		}
 		require.NoError(t, json.Unmarshal(ev.Data, &o))
-		if o.Operation.ID == opID && o.Operation.CompletionReason != nil {
+		if o.Body.ID == opID && o.Phase == "completed" {
 			assert.Equal(t, id, o.CallID)
-			assert.Equal(t, "stopToneDetected", *o.Operation.CompletionReason)
-			assert.Equal(t, 8514, *o.Operation.Subcode)
+			require.NotNil(t, o.Body.CompletionReason)
+			assert.Equal(t, "stopToneDetected", *o.Body.CompletionReason)
+			assert.Equal(t, 8514, *o.Body.Subcode)
 			break
 		}
 	}
@@ -124,8 +125,9 @@ func TestTheSSEStreamResumesWithLastEventID(t *testing.T) {
 			assert.NotContains(t, ev.data, other)
 		}
 	})
-	t.Run("a bad Last-Event-ID is a 400", func(t *testing.T) {
+	t.Run("a bad Last-Event-ID is a 400, an unknown call a 404", func(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, m.send("GET", "/recsim/v1/stream?lastEventId=x", nil).Status)
+		assert.Equal(t, http.StatusNotFound, m.send("GET", "/recsim/v1/stream?call=00000000-0000-4000-8000-000000000000", nil).Status)
 	})
 }
 
@@ -182,7 +184,22 @@ func TestTheCallsListDetailAndAudio(t *testing.T) {
 		require.NotEmpty(t, pcm)
 		assert.Len(t, pcm, 6400, "the 400 ms beep from sample 0")
 		assert.Greater(t, media.Level(pcm), -30.0, "dBFS: a tone, not silence")
-		assert.Equal(t, http.StatusNotFound, m.send("GET", "/recsim/v1/calls/"+b+"/audio/outbound", nil).Status, "nothing played yet")
+		none := m.send("GET", "/recsim/v1/calls/"+b+"/audio/outbound", nil)
+		require.Equal(t, http.StatusOK, none.Status)
+		empty, _ := decodeWAV(t, none.Body)
+		assert.Empty(t, empty, "nothing played yet: a WAV of 0 samples")
+	})
+	t.Run("the recording by its operation, for the page", func(t *testing.T) {
+		r := m.send("GET", "/recsim/v1/calls/"+a+"/operations/"+opID+"/recording", nil)
+		require.Equal(t, http.StatusOK, r.Status)
+		pcm, _ := decodeWAV(t, r.Body)
+		assert.Len(t, pcm, 16000, "the 1 s of maxRecordDuration")
+		assert.Equal(t, http.StatusNotFound, m.send("GET", "/recsim/v1/calls/"+b+"/operations/"+opID+"/recording", nil).Status)
+	})
+	t.Run("cancel through the simulation surface", func(t *testing.T) {
+		r := m.send("POST", "/recsim/v1/calls/"+b+"/cancel", []byte(`{}`), "Content-Type", "application/json")
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Equal(t, "#microsoft.graph.cancelMediaProcessingOperation", r.json(t)["@odata.type"], "no Graph token needed")
 	})
 	t.Run("notifications carry their payload", func(t *testing.T) {
 		r := m.send("GET", "/recsim/v1/calls/"+a+"/notifications", nil)

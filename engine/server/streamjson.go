@@ -160,16 +160,8 @@ func (v *callView) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (e *opEvent) appendJSON(b []byte) []byte {
-	b = appendPlain(field(b, true, "callId"), e.CallID)
-	b = e.Operation.appendJSON(field(b, false, "operation"))
-	return append(b, '}')
-}
-
-func (e *entryEvent) appendJSON(b []byte) []byte {
-	b = appendPlain(field(b, true, "callId"), e.CallID)
-	t := &e.Entry
-	b = appendPlain(field(field(b, false, "entry"), true, "type"), t.Type)
+func (t *timelineView) appendJSON(b []byte) []byte {
+	b = appendPlain(field(b, true, "type"), t.Type)
 	b = strconv.AppendInt(field(b, false, "sample"), t.Sample, 10)
 	b = strconv.AppendFloat(field(b, false, "ms"), t.Ms, 'f', -1, 64)
 	if t.OperationID != "" {
@@ -178,13 +170,11 @@ func (e *entryEvent) appendJSON(b []byte) []byte {
 	if t.Detail != "" {
 		b = appendString(field(b, false, "detail"), t.Detail)
 	}
-	return append(b, '}', '}')
+	return append(b, '}')
 }
 
-func (e *noteEvent) appendJSON(b []byte) []byte {
-	b = appendPlain(field(b, true, "callId"), e.CallID)
-	n := &e.Notification
-	b = strconv.AppendInt(field(field(b, false, "notification"), true, "sequence"), n.Sequence, 10)
+func (n *notificationJSON) appendJSON(b []byte) []byte {
+	b = strconv.AppendInt(field(b, true, "sequence"), n.Sequence, 10)
 	b = appendPlain(field(b, false, "changeType"), n.ChangeType)
 	b = appendString(field(b, false, "resourceUrl"), n.ResourceURL)
 	b = strconv.AppendInt(field(b, false, "attempts"), int64(n.Attempts), 10)
@@ -198,5 +188,5 @@ func (e *noteEvent) appendJSON(b []byte) []byte {
 	} else {
 		b = append(b, n.Payload...) // already JSON (the POST body)
 	}
-	return append(b, '}', '}')
+	return append(b, '}')
 }

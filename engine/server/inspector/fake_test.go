@@ -234,6 +234,9 @@ func (f *fake) callRoute(w http.ResponseWriter, r *http.Request, id string, sub 
 	case what == "audio/outbound" && r.Method == http.MethodGet:
 		f.mu.Unlock()
 		graphError(w, http.StatusNotFound, "NotFound", "no outbound audio yet")
+	case what == "cancel" && r.Method == http.MethodPost:
+		f.mu.Unlock()
+		graphError(w, http.StatusBadRequest, "8500", "nothing to cancel on this fake")
 	case what == "hangup" && r.Method == http.MethodPost:
 		f.mu.Unlock()
 		f.SetState(id, "terminated")
@@ -276,8 +279,6 @@ func (f *fake) graph(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, f.StartRecord(id))
-	case "cancelMediaProcessing":
-		graphError(w, http.StatusBadRequest, "8500", "nothing to cancel on this fake")
 	default:
 		graphError(w, http.StatusNotFound, "NotFound", "no action "+action)
 	}

@@ -816,7 +816,10 @@ function wire() {
     if (c && c.id) { upsertCall(c); say(`Rang call ${c.id}.`); openCall(c.id); }
   });
   $('answer').addEventListener('click', (ev) => act(ev.currentTarget, 'Answer', () => graph(`/v1.0/communications/calls/${callPath()}/answer`, {})));
-  $('cancel').addEventListener('click', (ev) => act(ev.currentTarget, 'Cancel media processing', () => graph(`/v1.0/communications/calls/${callPath()}/cancelMediaProcessing`, {})));
+  // Cancel goes through the simulation surface: the server sends its own
+  // cancelMediaProcessing, so it works whatever the Graph surface's auth.
+  $('cancel').addEventListener('click', (ev) => act(ev.currentTarget, 'Cancel media processing', () => control(`/recsim/v1/calls/${callPath()}/cancel`,
+    { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })));
   $('hangup').addEventListener('click', (ev) => act(ev.currentTarget, 'Hang up', () => control(`/recsim/v1/calls/${callPath()}/hangup`, { method: 'POST' })));
   $('record-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();

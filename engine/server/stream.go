@@ -21,6 +21,7 @@ type StreamEvent struct {
 	Type   string
 	CallID string
 	Data   json.RawMessage
+	frame  []byte // the whole SSE frame (in the ring only; Data is a part of it)
 }
 
 // Stream sizes. The ring keeps the last ringSize events for resuming
@@ -39,12 +40,16 @@ const (
 // subscriber from its own position. Publishing costs nothing until the
 // first subscriber.
 type hub struct {
-	now   func() time.Time // the "at" of each fact
-	armed atomic.Bool
-	mu    sync.Mutex
-	seq   int64         // the last event's ID
-	ring  []StreamEvent // event id at ring[(id-1) % ringSize]
-	subs  map[*subscriber]struct{}
+	now func() time.Time // the "at" of each fact
+	// atSec and atText cache the "at" of the last second (formatting a
+	// time is a tenth of a fact's cost). Under mu.
+	atSec  int64
+	atText []byte
+	armed  atomic.Bool
+	mu     sync.Mutex
+	seq    int64         // the last event's ID
+	ring   []StreamEvent // event id at ring[(id-1) % ringSize]
+	subs   map[*subscriber]struct{}
 }
 
 type subscriber struct {
@@ -69,19 +74,23 @@ func (h *hub) publish(typ, phase, callID string, enc func([]byte) []byte) {
 	}
 	slot := &h.ring[(h.seq-1)%ringSize]
 	slot.ID, slot.Type, slot.CallID = h.seq, typ, callID
-	b := appendPlain(field(slot.Data[:0], true, "type"), typ)
+	// The whole SSE frame is made once, here; readers copy it as it is.
+	b := append(slot.frame[:0], "id: "...)
+	b = strconv.AppendInt(b, h.seq, 10)
+	b = append(b, "\nevent: "...)
+	b = append(b, typ...)
+	b = append(b, "\ndata: "...)
+	data := len(b)
+	b = appendPlain(field(b, true, "type"), typ)
 	b = appendPlain(field(b, false, "phase"), phase)
 	b = appendPlain(field(b, false, "callId"), callID)
 	b = strconv.AppendInt(field(b, false, "sequence"), h.seq, 10)
-	at := time.Now()
-	if h.now != nil {
-		at = h.now()
-	}
-	b = append(field(b, false, "at"), '"')
-	b = at.UTC().AppendFormat(b, time.RFC3339Nano)
-	b = append(b, '"')
+	b = h.appendAt(field(b, false, "at"))
 	b = enc(field(b, false, "body"))
-	slot.Data = append(b, '}')
+	b = append(b, '}')
+	end := len(b)
+	b = append(b, '\n', '\n')
+	slot.frame, slot.Data = b, json.RawMessage(b[data:end:end])
 	for s := range h.subs {
 		if s.call == "" || s.call == callID {
 			select {
@@ -123,9 +132,7 @@ func (h *hub) read(s *subscriber, dst []StreamEvent) ([]StreamEvent, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	lost := h.each(s, func(ev *StreamEvent) {
-		c := *ev
-		c.Data = append(json.RawMessage(nil), ev.Data...)
-		dst = append(dst, c)
+		dst = append(dst, StreamEvent{ID: ev.ID, Type: ev.Type, CallID: ev.CallID, Data: append(json.RawMessage(nil), ev.Data...)})
 	})
 	return dst, lost
 }
@@ -136,15 +143,7 @@ func (h *hub) readSSE(s *subscriber, buf []byte) []byte {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	start := len(buf)
-	lost := h.each(s, func(ev *StreamEvent) {
-		buf = append(buf, "id: "...)
-		buf = strconv.AppendInt(buf, ev.ID, 10)
-		buf = append(buf, "\nevent: "...)
-		buf = append(buf, ev.Type...)
-		buf = append(buf, "\ndata: "...)
-		buf = append(buf, ev.Data...)
-		buf = append(buf, '\n', '\n')
-	})
+	lost := h.each(s, func(ev *StreamEvent) { buf = append(buf, ev.frame...) })
 	if lost {
 		gap := "event: reset\ndata: {\"type\": \"reset\", \"message\": \"events after the given Last-Event-ID are no longer kept; reload the calls\"}\n\n"
 		buf = append(buf[:start], append([]byte(gap), buf[start:]...)...)
@@ -279,4 +278,22 @@ func (s *Server) stream(q *request) {
 			return
 		}
 	}
+}
+
+// appendAt appends now as a quoted RFC 3339 UTC time with milliseconds.
+// The caller holds h.mu.
+func (h *hub) appendAt(b []byte) []byte {
+	at := time.Now()
+	if h.now != nil {
+		at = h.now()
+	}
+	at = at.UTC()
+	if sec := at.Unix(); sec != h.atSec || h.atText == nil {
+		h.atSec, h.atText = sec, at.AppendFormat(h.atText[:0], "2006-01-02T15:04:05")
+	}
+	b = append(b, '"')
+	b = append(b, h.atText...)
+	ms := at.Nanosecond() / 1e6
+	b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z', '"')
+	return b
 }

@@ -30,13 +30,9 @@ func plainWord(w uint64) bool {
 	if (w-ones*0x20)&^w&highs != 0 { // a byte below 0x20
 		return false
 	}
-	for _, c := range [...]uint64{'"', '\\', '<', '>', '&'} {
-		v := w ^ (ones * c)
-		if (v-ones)&^v&highs != 0 {
-			return false
-		}
-	}
-	return true
+	q, bs, lt, gt, amp := w^(ones*'"'), w^(ones*'\\'), w^(ones*'<'), w^(ones*'>'), w^(ones*'&')
+	z := (q-ones)&^q | (bs-ones)&^bs | (lt-ones)&^lt | (gt-ones)&^gt | (amp-ones)&^amp
+	return z&highs == 0
 }
 
 // appendString appends s as a JSON string: quotes, backslashes and control

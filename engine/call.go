@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/recsim/recsim/dtmf"
 	"github.com/recsim/recsim/media"
 )
 
@@ -46,6 +47,10 @@ const (
 	OpListenStarted                          // recording started (streamWhileRecording's early notification)
 	OpEnded                                  // ended; Outcome says how
 	CallHungUp                               // the caller hung up (end of media with policy hangup, or a hangup segment)
+	// ToneDetected: the call's tone subscription (SubscribeTones) heard a
+	// digit: Tone is the key, At the sample of the caller stream where it
+	// began (Op is nil).
+	ToneDetected
 	// OpProgressed: the running operation's timeline has new entries
 	// (at most one per Advance, only when it grew; the ones an OpStarted,
 	// OpListenStarted or OpEnded brings are not announced twice).
@@ -55,7 +60,9 @@ const (
 // CallEvent is one change reported by the call.
 type CallEvent struct {
 	Kind CallEventKind
-	Op   *CallOp // nil for CallHungUp
+	Op   *CallOp // nil for CallHungUp and ToneDetected
+	Tone byte    // ToneDetected: '0'-'9', '*', '#', 'A'-'D'
+	At   int64   // ToneDetected: the caller-stream sample where the tone began
 }
 
 // Call is one call's continuous caller stream and media queue
@@ -78,6 +85,12 @@ type Call struct {
 	ended        bool
 	lastStopTone bool      // the last operation ended on a stop tone (its key may still be down)
 	history      []*CallOp // every operation, in the order queued
+
+	// tones listens to the whole caller stream once subscribed
+	// (SubscribeTones), whether an operation runs or not.
+	tones     *dtmf.Detector
+	tonesFrom int64 // the stream sample the subscription began at
+	toneEv    []dtmf.Event
 }
 
 // ErrCallEnded is returned for actions on a call that has ended.
@@ -103,6 +116,54 @@ func (c *Call) Ended() bool { return c.ended }
 
 // Busy reports whether an operation is running or queued.
 func (c *Call) Busy() bool { return len(c.queue) > 0 }
+
+// SubscribeTones makes the call report every digit on the caller stream
+// from now on as a ToneDetected event (subscribeToTone,
+// docs/call.md#tones), whether an operation runs or not: a subscribed
+// call consumes its caller stream even when idle, until its media ends
+// (then only while an operation runs). A second call does nothing.
+func (c *Call) SubscribeTones() error {
+	if c.ended {
+		return ErrCallEnded
+	}
+	if c.tones != nil {
+		return nil
+	}
+	cfg := dtmf.DefaultConfig(int(c.rate))
+	if c.opts.Ops.DTMF != nil {
+		cfg = *c.opts.Ops.DTMF
+	}
+	d, err := c.opts.Ops.Cache.detector(cfg)
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	c.tones, c.tonesFrom, c.toneEv = d, c.pos, make([]dtmf.Event, 0, 4)
+	return nil
+}
+
+// Subscribed reports whether the call reports tones.
+func (c *Call) Subscribed() bool { return c.tones != nil }
+
+// listen feeds pcm, the stream from sample c.pos on, to the tone
+// subscription and appends the digits it decided.
+func (c *Call) listen(pcm []int16, ev []CallEvent) []CallEvent {
+	c.toneEv = c.tones.Process(c.toneEv[:0], pcm)
+	for _, e := range c.toneEv {
+		if e.Kind == dtmf.KeyDown {
+			ev = append(ev, CallEvent{Kind: ToneDetected, Tone: e.Digit, At: c.tonesFrom + e.Onset})
+		}
+	}
+	return ev
+}
+
+// idleListening reports whether the call consumes its stream without an
+// operation: subscribed, with media still to play.
+func (c *Call) idleListening() bool {
+	return c.tones != nil && !c.running && !c.ended && !c.stalled && c.mediaPos < len(c.media)
+}
+
+// active reports whether Advance would consume anything.
+func (c *Call) active() bool { return (c.running || c.idleListening()) && !c.ended }
 
 // MediaPosition returns how many samples of the media last set the call
 // has consumed.
@@ -186,7 +247,7 @@ func (c *Call) startNext(ev []CallEvent) []CallEvent {
 			op.Op = nil
 			op.Status, op.Outcome = Failed, OutUnspecified
 			c.queue = c.queue[1:]
-			ev = append(ev, CallEvent{OpEnded, op})
+			ev = append(ev, CallEvent{Kind: OpEnded, Op: op})
 			continue
 		}
 		if !op.Play && c.lastStopTone {
@@ -194,9 +255,9 @@ func (c *Call) startNext(ev []CallEvent) []CallEvent {
 		}
 		op.Status = Running
 		c.running = true
-		ev = append(ev, CallEvent{OpStarted, op})
+		ev = append(ev, CallEvent{Kind: OpStarted, Op: op})
 		if op.Op.listened {
-			ev = append(ev, CallEvent{OpListenStarted, op})
+			ev = append(ev, CallEvent{Kind: OpListenStarted, Op: op})
 		}
 		ev = c.reap(ev) // it may have ended at once (a prompt that failed)
 	}
@@ -216,7 +277,7 @@ func (c *Call) reap(ev []CallEvent) []CallEvent {
 	c.queue[0] = nil
 	c.queue = c.queue[1:]
 	c.running = false
-	return append(ev, CallEvent{OpEnded, op})
+	return append(ev, CallEvent{Kind: OpEnded, Op: op})
 }
 
 // CancelMedia cancels the running and all queued operations
@@ -227,7 +288,7 @@ func (c *Call) CancelMedia(ev []CallEvent) []CallEvent {
 			op.Op.Stop(OutCanceled)
 		}
 		op.Outcome, op.Status, op.prompt = OutCanceled, Failed, nil
-		ev = append(ev, CallEvent{OpEnded, op})
+		ev = append(ev, CallEvent{Kind: OpEnded, Op: op})
 		c.queue[i] = nil
 	}
 	c.queue, c.running, c.lastStopTone = c.queue[:0], false, false
@@ -249,7 +310,7 @@ func (c *Call) Hangup(ev []CallEvent) []CallEvent {
 			op.Op.Stop(OutCallTerminated)
 		}
 		op.Outcome, op.Status, op.Silent, op.prompt = OutCallTerminated, Failed, silent, nil
-		ev = append(ev, CallEvent{OpEnded, op})
+		ev = append(ev, CallEvent{Kind: OpEnded, Op: op})
 		c.queue[i] = nil
 	}
 	c.queue, c.running = c.queue[:0], false
@@ -273,29 +334,42 @@ func (c *Call) Stall(ev []CallEvent) []CallEvent {
 // appends what happened to ev. An idle, ended or stalled call consumes
 // nothing. It does not allocate in steady state.
 func (c *Call) Advance(n int, ev []CallEvent) []CallEvent {
-	for n > 0 && c.running && !c.ended && !c.stalled {
+	for n > 0 && (c.running || c.idleListening()) && !c.ended && !c.stalled {
 		pcm, fromMedia := c.next(n)
 		if pcm == nil { // the media ended under hangup or stall
 			break
+		}
+		if !c.running { // idle, but listening for tones
+			if !fromMedia {
+				break
+			}
+			ev = c.listen(pcm, ev)
+			c.pos += int64(len(pcm))
+			c.mediaPos += len(pcm)
+			n -= len(pcm)
+			continue
 		}
 		op := c.queue[0]
 		listened := op.Op.listened
 		entries := len(op.Op.timeline)
 		used := op.Op.Process(pcm)
+		if c.tones != nil {
+			ev = c.listen(pcm[:used], ev)
+		}
 		c.pos += int64(used)
 		if fromMedia {
 			c.mediaPos += used
 		}
 		n -= used
 		if !listened && op.Op.listened {
-			ev = append(ev, CallEvent{OpListenStarted, op})
+			ev = append(ev, CallEvent{Kind: OpListenStarted, Op: op})
 		} else if len(op.Op.timeline) > entries && !op.Op.Done() {
-			ev = append(ev, CallEvent{OpProgressed, op})
+			ev = append(ev, CallEvent{Kind: OpProgressed, Op: op})
 		}
 		ev = c.reap(ev)
 		ev = c.startNext(ev)
 	}
-	if c.running && !c.ended && c.mediaPos >= len(c.media) && !c.stalled {
+	if (c.running || c.tones != nil) && !c.ended && c.mediaPos >= len(c.media) && !c.stalled {
 		switch {
 		case c.hangupEnd || c.opts.EndOfMedia == EndHangup && c.media != nil:
 			ev = append(ev, CallEvent{Kind: CallHungUp})

@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -304,5 +306,83 @@ func TestAnOperationWaitingForItsPromptHoldsTheQueueAndConsumesNothing(t *testin
 		assert.Empty(t, c.SetPrompt(a, &engine.PromptAudio{PCM: prompt}, nil))
 		assert.Equal(t, engine.OutCanceled, a.Outcome)
 		assert.False(t, c.Busy())
+	})
+}
+
+// tones returns the ToneDetected events of ev as "digit@sample".
+func tones(ev []engine.CallEvent) []string {
+	var out []string
+	for _, e := range ev {
+		if e.Kind == engine.ToneDetected {
+			out = append(out, fmt.Sprintf("%c@%d", e.Tone, e.At))
+		}
+	}
+	return out
+}
+
+func TestASubscribedCallReportsEveryDigitWithOrWithoutAnOperation(t *testing.T) {
+	menu := media.Concat(media.Silence(sec(0.5)), digit(t, '1', 0.1), media.Silence(sec(1)), speech(t, "en_us_s160_01"),
+		media.Silence(sec(0.3)), digit(t, '#', 0.1), media.Silence(sec(0.5)))
+	one := int64(sec(0.5))
+
+	t.Run("idle: the stream is consumed to the end of the media and each digit reported once", func(t *testing.T) {
+		c := newCall(t, engine.EndSilence, engine.HangupNotify)
+		require.NoError(t, c.SetMedia(menu, false))
+		require.NoError(t, c.SubscribeTones())
+		var ev []engine.CallEvent
+		for range 1000 {
+			ev = c.Advance(160, ev)
+		}
+		got := tones(ev)
+		require.Len(t, got, 2, "%v", got)
+		assert.True(t, strings.HasPrefix(got[0], "1@"), got[0])
+		assert.True(t, strings.HasPrefix(got[1], "#@"), got[1])
+		assert.EqualValues(t, len(menu), c.Position(), "all of the media, and no silence after it")
+		var at int64
+		_, _ = fmt.Sscanf(got[0][2:], "%d", &at)
+		assert.InDelta(t, one, at, float64(sec(0.02)), "the digit's onset on the caller stream")
+	})
+	t.Run("a recordResponse running: the stop tone is reported too", func(t *testing.T) {
+		c := newCall(t, engine.EndSilence, engine.HangupNotify)
+		require.NoError(t, c.SetMedia(menu, false))
+		require.NoError(t, c.SubscribeTones())
+		ev := c.Advance(sec(1), nil) // the menu digit, heard while idle
+		op, ev, err := c.Record("r", request(t, `{"stopTones": ["#"], "maxRecordDurationInSeconds": 30}`), nil, ev)
+		require.NoError(t, err)
+		ev = append(ev, runAll(c, 160)...)
+		assert.Equal(t, engine.OutStopTone, op.Outcome)
+		got := tones(ev)
+		require.Len(t, got, 2, "%v", got)
+		assert.True(t, strings.HasPrefix(got[1], "#@"))
+	})
+	t.Run("frames of any size give the same tones", func(t *testing.T) {
+		var want []string
+		for _, n := range []int{1, 79, 160, 479, 4000} {
+			c := newCall(t, engine.EndSilence, engine.HangupNotify)
+			require.NoError(t, c.SetMedia(menu, false))
+			require.NoError(t, c.SubscribeTones())
+			var ev []engine.CallEvent
+			for i := 0; i < len(menu)/n+2; i++ {
+				ev = c.Advance(n, ev)
+			}
+			if want == nil {
+				want = tones(ev)
+			}
+			assert.Equal(t, want, tones(ev), "frames of %d", n)
+		}
+	})
+	t.Run("without a subscription an idle call consumes nothing", func(t *testing.T) {
+		c := newCall(t, engine.EndSilence, engine.HangupNotify)
+		require.NoError(t, c.SetMedia(menu, false))
+		assert.Empty(t, c.Advance(sec(5), nil))
+		assert.Zero(t, c.Position())
+	})
+	t.Run("listening does not allocate", func(t *testing.T) {
+		c := newCall(t, engine.EndSilence, engine.HangupNotify)
+		require.NoError(t, c.SetMedia(media.Concat(menu, media.Silence(sec(600))), false))
+		require.NoError(t, c.SubscribeTones())
+		ev := c.Advance(sec(10), nil) // past the digits: the events slice has grown
+		allocs := testing.AllocsPerRun(1000, func() { ev = c.Advance(160, ev[:0]) })
+		assert.Zero(t, allocs)
 	})
 }

@@ -170,7 +170,7 @@ func (rc *PacedCall) dispatch() {
 func (rc *PacedCall) drain() {
 	c := rc.call
 	n := int(c.Rate()) * FrameMs / 1000
-	for c.running && !c.Ended() { // a head waiting for its prompt does not run
+	for c.active() { // a head waiting for its prompt does not run
 		if c.Stalled() {
 			rc.ev = c.Stall(rc.ev)
 		} else {
@@ -185,7 +185,7 @@ func (rc *PacedCall) step(now time.Time) bool {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	c := rc.call
-	if !c.running || c.Ended() {
+	if !c.active() {
 		return false
 	}
 	if c.Stalled() {

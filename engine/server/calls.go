@@ -57,6 +57,7 @@ type call struct {
 	callbackURI   string
 	botApp        string // the audience of its callbacks' JWT: the app that placed or answered it
 	chainID       string // X-Microsoft-Skype-Chain-ID of its callbacks
+	toneSeq       int64  // the last toneInfo sequenceId sent
 	created       time.Time
 	viewRate      media.SampleRate
 	endedAt       time.Time
@@ -312,7 +313,7 @@ func (c *call) terminate() {
 	for _, e := range c.ops {
 		// One whose recording is being stored has ended in the engine: its
 		// completion is already in the outbox.
-		if (e.kind == kindRecord || e.kind == kindPlay) && !e.ended && !e.storing {
+		if e.media() && !e.ended && !e.storing {
 			n++
 		}
 	}

@@ -318,6 +318,10 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 	if c == nil {
 		return
 	}
+	if ev.Kind == engine.ToneDetected {
+		c.tone(ev.Tone)
+		return
+	}
 	if ev.Kind == engine.CallHungUp {
 		c.terminate()
 		s.log.Info("call ended", "call", c.id, "by", "caller (end of media)")
@@ -406,10 +410,7 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 		if op.Op != nil {
 			samples = len(op.Op.Recording())
 		}
-		kind := "recordResponse"
-		if e.kind == kindPlay {
-			kind = "playPrompt"
-		}
+		kind := kindName(e.kind)
 		if s.logging() {
 			s.log.Info("operation ended", "call", c.id, "operation", op.ID, "kind", kind, "status", op.Status.String(),
 				"completionReason", r.Reason, "code", r.Code, "subcode", r.Subcode, "recordedSamples", samples, "notified", !op.Silent)

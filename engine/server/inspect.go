@@ -75,7 +75,7 @@ func (e *opEntry) view(o callOptions) opView {
 	if e.outcome != engine.OutcomeNone {
 		r := engine.ResultOf(e.outcome)
 		reason, code, sub, msg := r.Reason, r.Code, r.Subcode, r.Message
-		if e.kind == kindPlay {
+		if e.kind == kindPlay || e.kind == kindSendDtmf {
 			reason = playPromptReason(e.outcome)
 		}
 		v.CompletionReason, v.Code, v.Subcode, v.Message = &reason, &code, &sub, &msg

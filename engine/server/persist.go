@@ -30,11 +30,11 @@ type savedOptions struct {
 
 // kindName is an opKind's name in the store; kindOf is its inverse.
 func kindName(k opKind) string {
-	return [...]string{"recordResponse", "playPrompt", "cancelMediaProcessing", "updateRecordingStatus"}[k]
+	return [...]string{"recordResponse", "playPrompt", "cancelMediaProcessing", "updateRecordingStatus", "subscribeToTone", "sendDtmfTones"}[k]
 }
 
 func kindOf(name string) (opKind, bool) {
-	for k := kindRecord; k <= kindUpdateStatus; k++ {
+	for k := kindRecord; k <= kindSendDtmf; k++ {
 		if kindName(k) == name {
 			return k, true
 		}

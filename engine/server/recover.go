@@ -165,7 +165,7 @@ func (s *Server) restoreCall(cs *store.CallState) (*call, error) {
 		// Live when the server stopped: it ends now, as a hang-up.
 		c.endedAt = s.now()
 		for _, e := range c.sortedOps() {
-			if e.ended || (e.kind != kindRecord && e.kind != kindPlay) {
+			if e.ended || !e.media() {
 				continue
 			}
 			e.status, e.outcome, e.ended, e.rec = engine.Failed, engine.OutCallTerminated, true, nil

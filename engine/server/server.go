@@ -714,6 +714,10 @@ func (s *Server) action(name string) func(*request, string) {
 		return s.cancelMedia
 	case "updaterecordingstatus":
 		return s.updateRecordingStatus
+	case "subscribetotone":
+		return s.subscribeToTone
+	case "senddtmftones":
+		return s.sendDtmfTones
 	}
 	return nil
 }

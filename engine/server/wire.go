@@ -13,6 +13,9 @@ const (
 	typePlayPrompt            = "#microsoft.graph.playPromptOperation"
 	typeCancelMedia           = "#microsoft.graph.cancelMediaProcessingOperation"
 	typeUpdateRecordingStatus = "#microsoft.graph.updateRecordingStatusOperation"
+	typeSubscribeToTone       = "#microsoft.graph.subscribeToToneOperation"
+	typeSendDtmfTones         = "#microsoft.graph.sendDtmfTonesOperation"
+	typeToneInfo              = "#microsoft.graph.toneInfo"
 	typeResultInfo            = "#microsoft.graph.resultInfo"
 	typeNotifications         = "#microsoft.graph.commsNotifications"
 	typeNotification          = "#microsoft.graph.commsNotification"
@@ -31,6 +34,14 @@ type callResource struct {
 	CallbackURI         string      `json:"callbackUri"`
 	RequestedModalities []string    `json:"requestedModalities"`
 	MediaConfig         odataObject `json:"mediaConfig"`
+	ToneInfo            *toneInfo   `json:"toneInfo,omitempty"` // a tone the subscription heard (notifications only)
+}
+
+// toneInfo is a digit subscribeToTone reports (Graph's toneInfo).
+type toneInfo struct {
+	ODataType  string `json:"@odata.type"`
+	SequenceID int64  `json:"sequenceId"`
+	Tone       string `json:"tone"`
 }
 
 type odataObject struct {
@@ -83,6 +94,8 @@ const (
 	kindPlay
 	kindCancel
 	kindUpdateStatus
+	kindSubscribeTone
+	kindSendDtmf
 )
 
 // opEntry is an operation of a call as the server reports it. Its
@@ -106,6 +119,12 @@ type opEntry struct {
 	timeline  []byte    // the timeline's JSON once ended (graph.TimelineEntry)
 	published int       // timeline entries put on the event stream (under the engine call's lock)
 	prompts   []string  // the prompts' URIs (record and play), for the outbound audio
+}
+
+// media reports whether e runs in the media queue (and so has a
+// completion notification).
+func (e *opEntry) media() bool {
+	return e.kind == kindRecord || e.kind == kindPlay || e.kind == kindSendDtmf
 }
 
 func (e *opEntry) resourceURL(callID string) string {
@@ -136,8 +155,12 @@ func (e *opEntry) resource(callID string, o callOptions, etag string) any {
 		}
 		op.ODataID, op.ODataEtag = odataID, etag
 		return op
-	case kindPlay:
-		op := playPromptOperation{ODataType: typePlayPrompt, ODataID: odataID, ODataEtag: etag, ID: e.id,
+	case kindPlay, kindSendDtmf:
+		typ := typePlayPrompt
+		if e.kind == kindSendDtmf {
+			typ = typeSendDtmfTones
+		}
+		op := playPromptOperation{ODataType: typ, ODataID: odataID, ODataEtag: etag, ID: e.id,
 			ClientContext: e.clientContext, Status: o.status(e.status)}
 		if e.outcome != engine.OutcomeNone {
 			r := engine.ResultOf(e.outcome)
@@ -148,8 +171,11 @@ func (e *opEntry) resource(callID string, o callOptions, etag string) any {
 		return op
 	}
 	t := typeCancelMedia
-	if e.kind == kindUpdateStatus {
+	switch e.kind {
+	case kindUpdateStatus:
 		t = typeUpdateRecordingStatus
+	case kindSubscribeTone:
+		t = typeSubscribeToTone
 	}
 	return commsOperation{ODataType: t, ODataID: odataID, ODataEtag: etag, ID: e.id, ClientContext: e.clientContext, Status: o.status(e.status)}
 }

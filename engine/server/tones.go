@@ -1,0 +1,174 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
+	"github.com/recsim/recsim/media"
+)
+
+// toneName is Graph's name of a DTMF key (the tone enum): tone0…tone9,
+// star, pound, a…d.
+func toneName(d byte) string {
+	switch {
+	case d >= '0' && d <= '9':
+		return "tone" + string(d)
+	case d == '*':
+		return "star"
+	case d == '#':
+		return "pound"
+	case d >= 'A' && d <= 'D':
+		return string(d - 'A' + 'a')
+	}
+	return "unknown"
+}
+
+// toneKey is toneName's inverse (case-insensitive); false for another name.
+func toneKey(name string) (byte, bool) {
+	n := strings.ToLower(name)
+	switch {
+	case len(n) == 5 && strings.HasPrefix(n, "tone") && n[4] >= '0' && n[4] <= '9':
+		return n[4], true
+	case n == "star":
+		return '*', true
+	case n == "pound":
+		return '#', true
+	case len(n) == 1 && n[0] >= 'a' && n[0] <= 'd':
+		return n[0] - 'a' + 'A', true
+	}
+	return 0, false
+}
+
+// tone sends the call updated notification of a digit its subscription
+// heard (toneInfo, sequenceId from 1). It runs under the engine call's
+// lock (onEvent).
+func (c *call) tone(d byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.toneSeq++
+	info := &toneInfo{ODataType: typeToneInfo, SequenceID: c.toneSeq, Tone: toneName(d)}
+	res := c.resource("")
+	c.enqueue("updated", "/communications/calls/"+c.id, func(etag string) any {
+		r := res
+		r.ODataID, r.ODataEtag, r.ToneInfo = "/communications/calls/"+c.id, etag, info
+		return r
+	}, nil)
+	c.s.log.Info("tone heard", "call", c.id, "tone", info.Tone, "sequenceId", info.SequenceID)
+}
+
+// subscribeToTone answers POST …/subscribeToTone: 200 with a completed
+// subscribeToToneOperation; from then on every digit on the caller stream
+// is sent as a call updated notification with toneInfo
+// (docs/call.md#tones), whatever runs in the media queue.
+func (s *Server) subscribeToTone(q *request, id string) {
+	c := q.liveCall(id)
+	if c == nil {
+		return
+	}
+	var body struct {
+		ClientContext json.RawMessage `json:"clientContext"`
+	}
+	if !q.decodeBody(true, &body) {
+		return
+	}
+	cc, err := parseClientContext(body.ClientContext)
+	if err != nil {
+		q.badRequest("%v", err)
+		return
+	}
+	if st := c.currentState(); st != stateEstablished {
+		q.badRequest("state = %s: subscribeToTone needs an established call (answer it first)", st)
+		return
+	}
+	e := &opEntry{id: graph.NewID(), kind: kindSubscribeTone, ver: q.ver, root: q.root(), clientContext: cc, status: engine.Completed, ended: true}
+	s.completedOp(q, c, e, func(ec *engine.Call, ev []engine.CallEvent) ([]engine.CallEvent, error) {
+		if ec.Ended() {
+			return ev, engine.ErrCallEnded
+		}
+		return ev, ec.SubscribeTones()
+	})
+}
+
+// DTMF the service sends: 100 ms tones (Graph docs leave the length open;
+// Q.24 receivers need 40 ms), at −10 dBFS per tone, delays of 0–5 000 ms
+// between them (default 300, sim), at most 64 tones a request (sim).
+const (
+	sendToneMs       = 100
+	sendToneLevel    = -10
+	defaultToneDelay = 300
+	maxToneDelay     = 5000
+	maxTonesPerSend  = 64
+	sendToneRampMs   = 5 // raised-cosine edges keep the pair's spectrum clean
+)
+
+func msDuration(ms int) time.Duration { return time.Duration(ms) * time.Millisecond }
+
+// sendDtmfTones answers POST …/sendDtmfTones: the tones are synthesised
+// (Q.23 pairs, 100 ms each) and played on the outbound stream, queued like
+// playPrompt: 200 with the sendDtmfTonesOperation, then its completion.
+func (s *Server) sendDtmfTones(q *request, id string) {
+	c := q.liveCall(id)
+	if c == nil {
+		return
+	}
+	var body struct {
+		Tones         json.RawMessage `json:"tones"`
+		Delay         json.RawMessage `json:"delayBetweenTonesMs"`
+		ClientContext json.RawMessage `json:"clientContext"`
+	}
+	if !q.decodeBody(false, &body) {
+		return
+	}
+	cc, err := parseClientContext(body.ClientContext)
+	if err != nil {
+		q.badRequest("%v", err)
+		return
+	}
+	var names []string
+	if len(body.Tones) == 0 || string(body.Tones) == "null" {
+		q.badRequest("tones is required: 1 to %d of tone0…tone9, star, pound, a, b, c, d", maxTonesPerSend)
+		return
+	}
+	if json.Unmarshal(body.Tones, &names) != nil || len(names) == 0 || len(names) > maxTonesPerSend {
+		q.badRequest("tones = %s: must be an array of 1 to %d tone names (tone0…tone9, star, pound, a, b, c, d)", shorten(string(body.Tones)), maxTonesPerSend)
+		return
+	}
+	delay := defaultToneDelay
+	if len(body.Delay) > 0 && string(body.Delay) != "null" {
+		if json.Unmarshal(body.Delay, &delay) != nil || delay < 0 || delay > maxToneDelay {
+			q.badRequest("delayBetweenTonesMs = %s: must be a whole number of milliseconds from 0 to %d", shorten(string(body.Delay)), maxToneDelay)
+			return
+		}
+	}
+	rate := engine.PromptRate
+	var pcm []int16
+	for i, n := range names {
+		d, ok := toneKey(n)
+		if !ok {
+			q.badRequest("tones[%d] = %s: must be tone0…tone9, star, pound, a, b, c or d", i, quote(n))
+			return
+		}
+		if i > 0 {
+			pcm = append(pcm, media.Silence(int(rate.N(msDuration(delay))))...)
+		}
+		t, err := media.DTMF(rate, int(rate.N(msDuration(sendToneMs))), media.DTMFSpec{Digit: d, Level: sendToneLevel, Ramp: int(rate.N(msDuration(sendToneRampMs)))})
+		if err != nil {
+			q.fail(http.StatusInternalServerError, "InternalServerError", fmt.Sprintf("tone %s: %v", n, err), 0)
+			return
+		}
+		pcm = append(pcm, t...)
+	}
+	if c = q.mediaCall(id, "sendDtmfTones"); c == nil {
+		return
+	}
+	prompt := &engine.PromptAudio{PCM: pcm}
+	e := &opEntry{id: graph.NewID(), kind: kindSendDtmf, ver: q.ver, root: q.root(), clientContext: cc}
+	s.startMedia(q, c, e, nil, prompt, false, func(ec *engine.Call, ev []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error) {
+		return ec.PlayPrompt(e.id, prompt, false, ev)
+	})
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -363,7 +364,14 @@ func messageID(callID string, seq int64) string {
 // claim makes the app of the verified token the call's bot (the audience
 // of its callbacks). The caller holds c.mu.
 func (q *request) claim(c *call) {
-	if q.token != nil && q.token.AppID != "" {
-		c.botApp = q.token.AppID
+	if q.token == nil || q.token.AppID == "" || q.token.AppID == c.botApp {
+		return
+	}
+	c.botApp = q.token.AppID
+	// The bot's side of the call is that app.
+	if c.direction == "incoming" {
+		c.targets = json.RawMessage("[" + string(participant(true, "application", c.botApp, "recsim bot")) + "]")
+	} else {
+		c.source = participant(false, "application", c.botApp, "recsim bot")
 	}
 }

@@ -55,9 +55,13 @@ type call struct {
 	cond          *sync.Cond // on mu: the courier waits for holds to clear
 	state         callState
 	callbackURI   string
-	botApp        string // the audience of its callbacks' JWT: the app that placed or answered it
-	chainID       string // X-Microsoft-Skype-Chain-ID of its callbacks
-	toneSeq       int64  // the last toneInfo sequenceId sent
+	botApp        string            // the audience of its callbacks' JWT: the app that placed or answered it
+	chainID       string            // X-Microsoft-Skype-Chain-ID of its callbacks
+	toneSeq       int64             // the last toneInfo sequenceId sent
+	source        json.RawMessage   // the call's source participantInfo
+	targets       json.RawMessage   // its targets
+	participantID string            // myParticipantId: the bot's leg
+	endInfo       *graph.ResultInfo // why it ended, once terminated
 	created       time.Time
 	viewRate      media.SampleRate
 	endedAt       time.Time
@@ -94,7 +98,8 @@ func (c *call) currentState() callState {
 // @odata.etag (notifications). The caller holds c.mu.
 func (c *call) resource(etag string) callResource {
 	r := callResource{ODataType: typeCall, ID: c.id, State: c.state.String(), Direction: c.direction,
-		CallbackURI: c.callbackURI, RequestedModalities: []string{"audio"}, MediaConfig: odataObject{typeServiceHostedMedia}}
+		CallbackURI: c.callbackURI, RequestedModalities: []string{"audio"}, MediaConfig: odataObject{typeServiceHostedMedia},
+		Source: c.source, Targets: c.targets, TenantID: c.s.id.cfg.Tenant, MyParticipantID: c.participantID, CallChainID: c.chainID, ResultInfo: c.endInfo}
 	if etag != "" {
 		r.ODataID, r.ODataEtag = "/communications/calls/"+c.id, etag
 	}
@@ -127,7 +132,17 @@ func (s *Server) newCall(opts callOptions, direction string, state callState, ca
 	}
 	c := &call{s: s, id: graph.NewID(), direction: direction, opts: opts, rate: opts.ops.Rate, state: state,
 		callbackURI: callback, ops: map[string]*opEntry{}, created: s.now(), botApp: s.id.defaultApp(), chainID: graph.NewID(),
-		viewRate: opts.ops.Rate}
+		viewRate: opts.ops.Rate, participantID: graph.NewID()}
+	// The two ends as the service shows them: a caller on the phone
+	// network ringing the bot, or the bot calling a target.
+	bot := participant(false, "application", c.botApp, "recsim bot")
+	if direction == "incoming" {
+		c.source = participant(false, "phone", defaultCaller, "")
+		c.targets = json.RawMessage("[" + string(participant(true, "application", c.botApp, "recsim bot")) + "]")
+	} else {
+		c.source = bot
+		c.targets = json.RawMessage("[" + string(participant(true, "phone", defaultCaller, "")) + "]")
+	}
 	c.cond = sync.NewCond(&c.mu)
 	c.files.path = filepath.Join(s.dataDir, c.id+".rec")
 	c.rcp.Store(s.runner.Add(c.id, ec))
@@ -183,7 +198,9 @@ func (s *Server) placeCall(q *request) {
 		return
 	}
 	var body struct {
-		CallbackURI *string `json:"callbackUri"`
+		CallbackURI *string         `json:"callbackUri"`
+		Source      json.RawMessage `json:"source"`
+		Targets     json.RawMessage `json:"targets"`
 	}
 	if !q.decodeBody(false, &body) {
 		return
@@ -196,6 +213,27 @@ func (s *Server) placeCall(q *request) {
 		q.badRequest("%v", err)
 		return
 	}
+	for _, f := range []struct {
+		name  string
+		raw   json.RawMessage
+		array bool
+	}{{"source", body.Source, false}, {"targets", body.Targets, true}} {
+		if len(f.raw) == 0 || string(f.raw) == "null" {
+			continue
+		}
+		var v any
+		_ = json.Unmarshal(f.raw, &v)
+		_, isArray := v.([]any)
+		_, isObject := v.(map[string]any)
+		if f.array && !isArray || !f.array && !isObject {
+			want := "a participantInfo object"
+			if f.array {
+				want = "an array of invitationParticipantInfo"
+			}
+			q.badRequest("%s = %s: must be %s", f.name, shorten(string(f.raw)), want)
+			return
+		}
+	}
 	c, err := s.newCall(s.defOpts, "outgoing", stateEstablishing, *body.CallbackURI)
 	if err != nil {
 		q.fail(http.StatusInternalServerError, "InternalServerError", err.Error(), 0)
@@ -205,6 +243,13 @@ func (s *Server) placeCall(q *request) {
 	defer c.release()
 	c.mu.Lock()
 	q.claim(c)
+	// What the bot sent is what the call shows.
+	if len(body.Source) > 0 && string(body.Source) != "null" {
+		c.source = compactJSON(body.Source)
+	}
+	if len(body.Targets) > 0 && string(body.Targets) != "null" {
+		c.targets = compactJSON(body.Targets)
+	}
 	res := c.resource("")
 	c.state = stateEstablished
 	s.saveCall(c)
@@ -286,7 +331,11 @@ func (s *Server) hangup(c *call, who string) bool {
 			return ev
 		}
 		ok = true
-		c.terminate()
+		end := endByCaller()
+		if who == "bot" {
+			end = endByBot()
+		}
+		c.terminate(end)
 		return ec.Hangup(ev)
 	})
 	if ok {
@@ -298,13 +347,13 @@ func (s *Server) hangup(c *call, who string) bool {
 // terminate marks the call ended and arranges its deleted notification to
 // follow the completions of its media operations. It runs under the engine
 // call's lock, before those operations end.
-func (c *call) terminate() {
+func (c *call) terminate(end *graph.ResultInfo) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state == stateTerminated {
 		return
 	}
-	c.state = stateTerminated
+	c.state, c.endInfo = stateTerminated, end
 	c.endedAt = c.s.now()
 	c.s.saveCall(c)
 	c.publishCall("updated")

@@ -323,7 +323,7 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 		return
 	}
 	if ev.Kind == engine.CallHungUp {
-		c.terminate()
+		c.terminate(endByCaller())
 		s.log.Info("call ended", "call", c.id, "by", "caller (end of media)")
 		return
 	}

@@ -20,12 +20,16 @@ import (
 // savedOptions is what a call row keeps of its options: what its ended
 // operations and recordings still need.
 type savedOptions struct {
-	DocsCasing       bool   `json:"docsCasing,omitempty"`
-	StrictV1         bool   `json:"strictV1,omitempty"`
-	StrictCompliance bool   `json:"strictCompliance,omitempty"`
-	Hangup           string `json:"hangupPolicy,omitempty"`
-	BotApp           string `json:"botApp,omitempty"`
-	ChainID          string `json:"chainId,omitempty"`
+	DocsCasing       bool              `json:"docsCasing,omitempty"`
+	StrictV1         bool              `json:"strictV1,omitempty"`
+	StrictCompliance bool              `json:"strictCompliance,omitempty"`
+	Hangup           string            `json:"hangupPolicy,omitempty"`
+	BotApp           string            `json:"botApp,omitempty"`
+	ChainID          string            `json:"chainId,omitempty"`
+	Source           json.RawMessage   `json:"source,omitempty"`
+	Targets          json.RawMessage   `json:"targets,omitempty"`
+	ParticipantID    string            `json:"myParticipantId,omitempty"`
+	End              *graph.ResultInfo `json:"resultInfo,omitempty"`
 }
 
 // kindName is an opKind's name in the store; kindOf is its inverse.
@@ -45,7 +49,7 @@ func kindOf(name string) (opKind, bool) {
 // saveCall writes c's row. The caller holds c.mu.
 func (s *Server) saveCall(c *call) {
 	o := savedOptions{DocsCasing: c.opts.docsCasing, StrictV1: c.opts.strictV1, StrictCompliance: c.opts.strictCompliance,
-		BotApp: c.botApp, ChainID: c.chainID}
+		BotApp: c.botApp, ChainID: c.chainID, Source: c.source, Targets: c.targets, ParticipantID: c.participantID, End: c.endInfo}
 	if c.opts.hangup == engine.HangupSilent {
 		o.Hangup = "silent"
 	}

@@ -92,7 +92,8 @@ func (s *Server) restoreCall(cs *store.CallState) (*call, error) {
 	}
 	c := &call{s: s, id: cs.ID, direction: cs.Direction, opts: opts, callbackURI: cs.CallbackURI, created: cs.Created,
 		endedAt: cs.Ended, recStatus: rs, ops: map[string]*opEntry{}, state: stateTerminated, rateFixed: true,
-		botApp: so.BotApp, chainID: so.ChainID, viewRate: s.defOpts.ops.Rate}
+		botApp: so.BotApp, chainID: so.ChainID, viewRate: s.defOpts.ops.Rate,
+		source: so.Source, targets: so.Targets, participantID: so.ParticipantID, endInfo: so.End}
 	if c.botApp == "" {
 		c.botApp = s.id.defaultApp()
 	}
@@ -164,6 +165,8 @@ func (s *Server) restoreCall(cs *store.CallState) (*call, error) {
 	if cs.Ended.IsZero() {
 		// Live when the server stopped: it ends now, as a hang-up.
 		c.endedAt = s.now()
+		c.endInfo = &graph.ResultInfo{ODataType: typeResultInfo, Code: 200, Subcode: 5001,
+			Message: "The conversation has ended: the mock server stopped while the call was live."}
 		for _, e := range c.sortedOps() {
 			if e.ended || !e.media() {
 				continue

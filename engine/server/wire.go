@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"encoding/json"
 	"time"
 
 	"github.com/recsim/recsim/engine"
@@ -35,6 +37,39 @@ type callResource struct {
 	RequestedModalities []string    `json:"requestedModalities"`
 	MediaConfig         odataObject `json:"mediaConfig"`
 	ToneInfo            *toneInfo   `json:"toneInfo,omitempty"` // a tone the subscription heard (notifications only)
+	// What the SDKs read beyond the state (docs/server.md#the-call-resource).
+	Source          json.RawMessage   `json:"source,omitempty"`  // participantInfo
+	Targets         json.RawMessage   `json:"targets,omitempty"` // invitationParticipantInfo collection
+	TenantID        string            `json:"tenantId,omitempty"`
+	MyParticipantID string            `json:"myParticipantId,omitempty"`
+	CallChainID     string            `json:"callChainId,omitempty"`
+	ResultInfo      *graph.ResultInfo `json:"resultInfo,omitempty"` // why it ended, once terminated
+}
+
+// Call end reasons (Graph docs: call-delete, "call end reason codes").
+func endByBot() *graph.ResultInfo {
+	return &graph.ResultInfo{ODataType: typeResultInfo, Code: 200, Subcode: 5001, Message: "The conversation has ended."}
+}
+
+func endByCaller() *graph.ResultInfo {
+	return &graph.ResultInfo{ODataType: typeResultInfo, Code: 200, Subcode: 4097, Message: "Call ended by the other participant in the call."}
+}
+
+// participant returns a participantInfo (or, invited, an
+// invitationParticipantInfo) whose identity is kind ("application",
+// "phone") with id and name.
+func participant(invited bool, kind, id, name string) json.RawMessage {
+	typ := "#microsoft.graph.participantInfo"
+	if invited {
+		typ = "#microsoft.graph.invitationParticipantInfo"
+	}
+	ident := map[string]any{"@odata.type": "#microsoft.graph.identity", "id": id}
+	if name != "" {
+		ident["displayName"] = name
+	}
+	b, _ := json.Marshal(map[string]any{"@odata.type": typ,
+		"identity": map[string]any{"@odata.type": "#microsoft.graph.identitySet", kind: ident}})
+	return b
 }
 
 // toneInfo is a digit subscribeToTone reports (Graph's toneInfo).
@@ -191,4 +226,17 @@ func playPromptReason(o engine.Outcome) string {
 		return "mediaOperationCanceled"
 	}
 	return "unknown"
+}
+
+// defaultCaller is the phone number of the callers rung through the
+// control surface (a number of the range kept for fiction, 555-01xx).
+const defaultCaller = "+15555550100"
+
+// compactJSON returns b without insignificant space (b is valid JSON).
+func compactJSON(b json.RawMessage) json.RawMessage {
+	var buf bytes.Buffer
+	if json.Compact(&buf, b) != nil {
+		return b
+	}
+	return buf.Bytes()
 }

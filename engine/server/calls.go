@@ -55,13 +55,14 @@ type call struct {
 	cond          *sync.Cond // on mu: the courier waits for holds to clear
 	state         callState
 	callbackURI   string
-	botApp        string            // the audience of its callbacks' JWT: the app that placed or answered it
-	chainID       string            // X-Microsoft-Skype-Chain-ID of its callbacks
-	toneSeq       int64             // the last toneInfo sequenceId sent
-	source        json.RawMessage   // the call's source participantInfo
-	targets       json.RawMessage   // its targets
-	participantID string            // myParticipantId: the bot's leg
-	endInfo       *graph.ResultInfo // why it ended, once terminated
+	botApp        string                // the audience of its callbacks' JWT: the app that placed or answered it
+	chainID       string                // X-Microsoft-Skype-Chain-ID of its callbacks
+	toneSeq       int64                 // the last toneInfo sequenceId sent
+	tones         []graph.TimelineEntry // the subscription\'s digits, for /events
+	source        json.RawMessage       // the call's source participantInfo
+	targets       json.RawMessage       // its targets
+	participantID string                // myParticipantId: the bot's leg
+	endInfo       *graph.ResultInfo     // why it ended, once terminated
 	created       time.Time
 	viewRate      media.SampleRate
 	endedAt       time.Time

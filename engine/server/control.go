@@ -290,8 +290,10 @@ func (s *Server) events(q *request, id string) {
 			}
 		}
 	})
-	// Operations recovered after a restart: their stored timelines.
+	// Operations recovered after a restart: their stored timelines; and
+	// the digits of a tone subscription.
 	c.mu.Lock()
+	out = append(out, c.tones...)
 	for id, e := range c.ops {
 		if !seen[id] && e.timeline != nil {
 			var tl []graph.TimelineEntry
@@ -319,7 +321,7 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 		return
 	}
 	if ev.Kind == engine.ToneDetected {
-		c.tone(ev.Tone)
+		c.tone(ev.Tone, ev.At)
 		return
 	}
 	if ev.Kind == engine.CallHungUp {

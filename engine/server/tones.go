@@ -47,11 +47,21 @@ func toneKey(name string) (byte, bool) {
 // tone sends the call updated notification of a digit its subscription
 // heard (toneInfo, sequenceId from 1). It runs under the engine call's
 // lock (onEvent).
-func (c *call) tone(d byte) {
+func (c *call) tone(d byte, at int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.toneSeq++
 	info := &toneInfo{ODataType: typeToneInfo, SequenceID: c.toneSeq, Tone: toneName(d)}
+	// On the call's timeline (/events) too, without an operation.
+	entry := graph.TimelineEntry{Type: "tone", Sample: at, Ms: c.viewRate.Ms(at),
+		Detail: fmt.Sprintf("%s (%c), toneInfo sequenceId %d", info.Tone, d, info.SequenceID)}
+	if len(c.tones) < maxToneEntries {
+		c.tones = append(c.tones, entry)
+	}
+	if c.s.hub.armed.Load() {
+		v := timelineView(entry)
+		c.s.hub.publish("event", "created", c.id, v.appendJSON)
+	}
 	res := c.resource("")
 	c.enqueue("updated", "/communications/calls/"+c.id, func(etag string) any {
 		r := res
@@ -60,6 +70,10 @@ func (c *call) tone(d byte) {
 	}, nil)
 	c.s.log.Info("tone heard", "call", c.id, "tone", info.Tone, "sequenceId", info.SequenceID)
 }
+
+// maxToneEntries bounds the tone entries a call keeps for /events: a
+// caller pressing a key a second for 3 hours.
+const maxToneEntries = 10000
 
 // subscribeToTone answers POST …/subscribeToTone: 200 with a completed
 // subscribeToToneOperation; from then on every digit on the caller stream

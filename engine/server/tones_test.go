@@ -49,6 +49,9 @@ func TestSubscribeToToneReportsEveryDigitOfTheCaller(t *testing.T) {
 			step()
 			m.drain()
 			assert.Equal(t, []string{"1:tone1", "2:tone2", "3:pound"}, toneNotes(m, id), "sequenceIds from 1, with no operation running")
+			ev := m.send("GET", "/recsim/v1/calls/"+id+"/events", nil)
+			assert.Contains(t, string(ev.Body), `"type":"tone"`, "the digits are on the call's timeline")
+			assert.Contains(t, string(ev.Body), `"detail":"pound (#), toneInfo sequenceId 3"`)
 		})
 	}
 }

@@ -70,9 +70,11 @@ func (a *appList) Set(v string) error {
 const serveHelp = `
 Runs the mock Microsoft Graph calls server (docs/server.md): the Graph surface under
 /v1.0 and /beta (calls, answer, DELETE, recordResponse/record, playPrompt,
-cancelMediaProcessing, updateRecordingStatus, operations; every request needs
-Authorization: Bearer …, any token unless --token), the simulation control
-under /recsim/v1 (no token), and the recordings at their recordingLocation
+cancelMediaProcessing, updateRecordingStatus, subscribeToTone, sendDtmfTones,
+operations; every request needs Authorization: Bearer …, any token unless
+--token or --auth strict), its own token endpoint (docs/identity.md), the
+simulation control under /recsim/v1 (no token unless --control-token), the
+inspector page at /, and the recordings at their recordingLocation
 (Bearer {recordingAccessToken}). Operations run on real caller audio;
 notifications go to each call's callbackUri, in order, retried with back-off.
 /recsim/v1/inbox is a built-in callbackUri for trying it without a bot: it
@@ -107,6 +109,16 @@ A session to paste in a second terminal (server started with the defaults):
   curl -s -o recording.wav "$LOC" -H "Authorization: Bearer $TOK" && ls -l recording.wav
   # 7. Hang up.
   curl -s -X DELETE $S/v1.0/communications/calls/$CALL -H "$AUTH"
+
+An IVR menu: subscribe to the caller's tones, then each digit is a call
+"updated" notification with toneInfo (sequenceId, tone):
+
+  CALL=$(curl -s -X POST $S/recsim/v1/calls -H "$JSON" \
+    -d "{\"callbackUri\": \"$S/recsim/v1/inbox\"}" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+  curl -s -X POST $S/v1.0/communications/calls/$CALL/answer -H "$AUTH" -H "$JSON" -d '{}'
+  curl -s -X POST $S/v1.0/communications/calls/$CALL/subscribeToTone -H "$AUTH" -H "$JSON" -d '{}'
+  curl -s -X PUT $S/recsim/v1/calls/$CALL/media -H "$JSON" -d '{"caller": [{"silence": 0.5}, {"dtmf": "1"}, {"silence": 1}]}'
+  sleep 2; curl -s "$S/recsim/v1/inbox?call=$CALL" | grep -o '"toneInfo":{[^}]*}'
 
 POST /recsim/v1/calls also takes "options" with the flags below in camelCase
 (hangupPolicy, endOfMedia, docsCasing, strictV1, strictCompliance,

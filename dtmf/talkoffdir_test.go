@@ -59,8 +59,8 @@ func TestTalkOffDir(t *testing.T) {
 				for _, g := range ok {
 					end := (g.block + 1) * int64(rate/200)
 					if end >= e.Onset && end <= e.At+int64(rate/50) {
-						t.Logf("  window ending %.3f s: dev %+.4f %+.4f amp %.0f %.0f twist %+.1f dB purity %.3f fill %.3f ratio %.4f gate %.3f/%.3f",
-							float64(end)/float64(rate), g.devLo, g.devHi, g.ampLo, g.ampHi, 20*math.Log10(g.ampHi/g.ampLo), g.purity, g.fill, g.ratio, g.gateWin, g.gateBlk)
+						t.Logf("  window ending %.3f s: dev %+.4f %+.4f amp %.0f %.0f twist %+.1f dB purity %.3f fill %.3f ratio %.4f gate %.3f/%.3f spill %.4f",
+							float64(end)/float64(rate), g.devLo, g.devHi, g.ampLo, g.ampHi, 20*math.Log10(g.ampHi/g.ampLo), g.purity, g.fill, g.ratio, g.gateWin, g.gateBlk, g.spill)
 					}
 				}
 			}

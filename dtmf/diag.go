@@ -21,6 +21,7 @@ type diag struct {
 	first        *diag   // exact pass: what the first pass measured
 	gateWin      float64 // the window's incoherent purity (pre-gate)
 	gateBlk      float64 // the smallest block incoherent purity in the window (pre-gate)
+	spill        float64 // exact pass: power left in the other six resonators (Detector.spill)
 }
 
 // report passes a window's analysis to the trace hook, if any.

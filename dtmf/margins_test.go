@@ -24,8 +24,18 @@ func windowTests(cfg Config, g diag) map[string]bool {
 		"twist":     tw >= cfg.MinTwist && tw <= cfg.MaxTwist,
 		"level":     20*math.Log10(max(g.ampLo, g.ampHi)/32767) >= cfg.MinLevel,
 		"purity":    g.purity >= cfg.MinPurity,
-		"harmonic":  !(math.Abs(g.ratio/2-1) < cfg.Harmonic || math.Abs(g.ratio/1.5-1) < cfg.Harmonic),
+		"harmonic":  !harmonicRatio(cfg, g),
 	}
+}
+
+// harmonicRatio mirrors Detector.harmonic on a trace record.
+func harmonicRatio(cfg Config, g diag) bool {
+	for _, h := range harmonicBands() {
+		if math.Abs(g.ratio/h.ratio-1) < h.width*cfg.Harmonic && (!h.spill || g.spill >= harmonicSpill) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestMargins measures, for the default thresholds, how close true digits

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
 	"github.com/recsim/recsim/dtmf/keypad"
@@ -151,6 +152,36 @@ func TestSpeechWithDigits(t *testing.T) {
 				checkEvents(t, ev)
 				assert.Equal(t, string(dg), digitsOf(ev))
 			})
+		}
+	}
+}
+
+// TestTalkOffVoices: no digit on the clips of fast, high-pitched espeak-ng
+// voices that once gave false digits (fixtures/testdata/talkoff, made by
+// fixtures/make/make_fixtures.sh, section "talkoff"): partials of one voice
+// standing in the ratios 5/3 ('D', '9'), 4/3 and 5/4 ('*'), at the clips'
+// own level and 20 dB down.
+func TestTalkOffVoices(t *testing.T) {
+	for _, rate := range []int{8000, 16000} {
+		dir := filepath.Join("..", "fixtures", "testdata", "talkoff", fmt.Sprintf("%dk", rate/1000))
+		files, err := filepath.Glob(filepath.Join(dir, "*.wav"))
+		require.NoError(t, err)
+		require.NotEmpty(t, files, dir)
+		for _, f := range files {
+			rd, err := media.Open(f)
+			require.NoError(t, err)
+			pcm, err := media.ReadAll(rd)
+			require.NoError(t, err)
+			require.NoError(t, rd.Close())
+			require.Equal(t, rate, int(rd.Rate()), f)
+			for _, gain := range []float64{0, -20} {
+				p := append([]int16(nil), pcm...)
+				media.Gain(p, gain)
+				ev := framed(t, rate, p)
+				t.Run(fmt.Sprintf("%s at %+v dB gives no digit", filepath.Base(f), gain), func(t *testing.T) {
+					assert.Empty(t, ev, "digits %q", digitsOf(ev))
+				})
+			}
 		}
 	}
 }

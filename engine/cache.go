@@ -31,7 +31,33 @@ type Cache struct {
 	banks  lru[dtmf.Config, *dtmf.Bank] // read-only, shared by their detectors
 	models lru[vad.Config, *vad.Model]  // read-only, shared by their detectors
 	beeps  lru[beepKey, []int16]        // read-only samples
-	recs   media.Pool
+	recs   media.Pool                   // contiguous recordings (Operation.Recording)
+	chunks media.Pool                   // recording chunks of chunkSamples
+}
+
+// chunkSamples is the size of a recording chunk: 16 384 samples, 32 KiB,
+// about 2 s at 8 kHz. An operation holds the chunks of what it has
+// recorded, so its memory grows with the audio, not with its
+// maxRecordDuration (120 s at 8 kHz preallocated was 1.9 MB an operation).
+const chunkSamples = 16384
+
+// chunk returns an empty recording chunk of chunkSamples capacity (a
+// recycled one when c has one).
+func (c *Cache) chunk() []int16 {
+	if c == nil {
+		return make([]int16, 0, chunkSamples)
+	}
+	return c.chunks.Get(chunkSamples)
+}
+
+// releaseChunks hands recording chunks back for reuse.
+func (c *Cache) releaseChunks(chunks [][]int16) {
+	if c == nil {
+		return
+	}
+	for _, ch := range chunks {
+		c.chunks.Put(ch)
+	}
 }
 
 // NewCache returns a cache that keeps at most entries DTMF banks, VAD

@@ -102,8 +102,13 @@ type Operation struct {
 	echo []int16 // beep echo at the caller rate, aligned to promptEnd
 	tmp  []int16 // scratch block for mixing the echo
 
-	rec      []int16 // caller samples from L on
-	released bool    // rec went back to the cache (Release)
+	// The caller samples from L on, in chunks of chunkSamples (all full but
+	// the last); recN counts them. flat is Recording's contiguous copy, made
+	// at its first call once the operation has ended.
+	chunks   [][]int16
+	recN     int64
+	flat     []int16
+	released bool // rec went back to the cache (Release)
 	outbound []int16
 
 	timeline []Event
@@ -200,7 +205,6 @@ func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start in
 	}
 	op.initialAt = op.listen + r.Seconds(req.InitialSilenceTimeoutInSeconds)
 	op.maxRecAt = op.listen + r.Seconds(req.MaxRecordDurationInSeconds)
-	op.rec = opts.Cache.recording(int(r.Seconds(req.MaxRecordDurationInSeconds)) + block)
 	op.firstSpeech, op.lastEnd = -1, -1
 	op.fireMarks(start, true) // prompt start, or listen start at once
 	return op, nil
@@ -291,8 +295,7 @@ func (op *Operation) Process(pcm []int16) int {
 			media.Mix(blk, op.echo, int(op.promptEnd-p))
 		}
 		if e > op.listen {
-			skip := max(op.listen-p, 0)
-			op.rec = append(op.rec, blk[skip:]...)
+			op.record(blk[max(op.listen-p, 0):])
 		}
 		op.dEv = op.det.Process(op.dEv[:0], blk)
 		op.vEv = op.vd.Process(op.vEv[:0], blk)
@@ -503,7 +506,7 @@ func (op *Operation) finish(o Outcome, t, cut int64) {
 	if p := ResultOf(o).recording; p == withRecording || p == partialRecording {
 		// Before listen start nothing was recorded: [L, L) — an empty
 		// recording, as a stop tone during the prompt gives.
-		op.recTo = min(max(cut, op.listen), op.listen+int64(len(op.rec)))
+		op.recTo = min(max(cut, op.listen), op.listen+op.recN)
 	}
 	if op.opts.TrimSilence && op.firstSpeech >= 0 && op.recTo > op.recFrom {
 		m := op.rate.N(op.opts.TrimMargin)
@@ -570,29 +573,87 @@ func (op *Operation) HasRecording() bool {
 	return false
 }
 
+// record appends caller samples to the recording, taking a chunk from
+// the Cache each time the last is full (none in steady state once the
+// Cache has chunks to give back).
+func (op *Operation) record(p []int16) {
+	for len(p) > 0 {
+		if len(op.chunks) == 0 || len(op.chunks[len(op.chunks)-1]) == chunkSamples {
+			op.chunks = append(op.chunks, op.opts.Cache.chunk())
+		}
+		last := &op.chunks[len(op.chunks)-1]
+		n := min(len(p), chunkSamples-len(*last))
+		*last = append(*last, p[:n]...)
+		op.recN += int64(n)
+		p = p[n:]
+	}
+}
+
+// appendRange appends the recorded samples [from, to) (offsets from L) to
+// dst.
+func (op *Operation) appendRange(dst []int16, from, to int64) []int16 {
+	for i := from; i < to; {
+		ch := op.chunks[i/chunkSamples]
+		j := min(to-i, chunkSamples-i%chunkSamples)
+		dst = append(dst, ch[i%chunkSamples:i%chunkSamples+j]...)
+		i += j
+	}
+	return dst
+}
+
 // Recording returns the recorded caller samples (nil if HasRecording is
-// false). The slice aliases the operation's buffer: copy it to keep it
-// beyond the operation.
+// false), contiguous: the first call makes the copy (from the Cache's
+// recordings), later ones return it. The slice is the operation's: copy
+// it to keep it beyond Release. RecordingParts gives the same samples
+// without a copy.
 func (op *Operation) Recording() []int16 {
 	if op.released || !op.HasRecording() {
 		return nil
 	}
-	return op.rec[op.recFrom-op.listen : op.recTo-op.listen]
+	if op.flat == nil {
+		n := op.recTo - op.recFrom
+		op.flat = op.appendRange(op.opts.Cache.recording(int(n)), op.recFrom-op.listen, op.recTo-op.listen)
+	}
+	return op.flat
 }
 
-// RecordingSoFar returns what has been recorded up to now (for
-// streamWhileRecording); it aliases the operation's buffer.
-func (op *Operation) RecordingSoFar() []int16 {
-	if op.released {
+// RecordingParts returns the recording (as Recording would) as the parts
+// of the operation's chunks that hold it, in order, without copying: what
+// a writer streams (media.WriteWAVPartsAt). nil if HasRecording is false.
+// The parts are the operation's until Release.
+func (op *Operation) RecordingParts() [][]int16 {
+	if op.released || !op.HasRecording() {
 		return nil
 	}
-	if op.done {
-		if r := op.Recording(); r != nil {
-			return r
-		}
-		return op.rec[:0]
+	var parts [][]int16
+	from, to := op.recFrom-op.listen, op.recTo-op.listen
+	for i := from; i < to; {
+		ch := op.chunks[i/chunkSamples]
+		j := min(to-i, chunkSamples-i%chunkSamples)
+		parts = append(parts, ch[i%chunkSamples:i%chunkSamples+j])
+		i += j
 	}
-	return op.rec[:min(int64(len(op.rec)), max(op.pos-op.listen, 0))]
+	return parts
+}
+
+// RecordingSoFar returns a copy of what has been recorded up to now (for
+// streamWhileRecording); AppendRecordingSoFar appends it to a buffer of
+// the caller's instead.
+func (op *Operation) RecordingSoFar() []int16 { return op.AppendRecordingSoFar(nil) }
+
+// AppendRecordingSoFar appends what has been recorded up to now to dst
+// (the whole recording once the operation has ended) and returns it.
+func (op *Operation) AppendRecordingSoFar(dst []int16) []int16 {
+	if op.released {
+		return dst
+	}
+	if op.done {
+		if !op.HasRecording() {
+			return dst
+		}
+		return op.appendRange(dst, op.recFrom-op.listen, op.recTo-op.listen)
+	}
+	return op.appendRange(dst, 0, min(op.recN, max(op.pos-op.listen, 0)))
 }
 
 // Release frees what an ended operation no longer needs: its recording
@@ -610,8 +671,11 @@ func (op *Operation) Release() {
 		return
 	}
 	op.released = true
-	op.opts.Cache.release(op.rec)
-	op.rec, op.outbound, op.echo, op.tmp = nil, nil, nil, nil
+	op.opts.Cache.releaseChunks(op.chunks)
+	if op.flat != nil {
+		op.opts.Cache.release(op.flat)
+	}
+	op.chunks, op.flat, op.outbound, op.echo, op.tmp = nil, nil, nil, nil, nil
 	op.det, op.vd, op.dEv, op.vEv = nil, nil, nil, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"testing/iotest"
 
@@ -397,4 +398,65 @@ func TestReleaseRecyclesTheRecordingBufferOnlyOnceTheOperationHasEnded(t *testin
 		assert.Equal(t, want, next.Recording())
 		next.Release()
 	}
+}
+
+func TestARecordingHoldsTheAudioRecordedNotItsMaximum(t *testing.T) {
+	req := request(t, `{"maxRecordDurationInSeconds": 120, "initialSilenceTimeoutInSeconds": 60}`)
+	caller := media.Concat(media.Silence(beep), speech(t, "en_gb_f2_s140_04"))
+	const ops = 200
+	keep := make([]*engine.Operation, 0, ops)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range ops {
+		op, err := engine.NewOperation(req, nil, engine.DefaultOptions(rate), 0)
+		require.NoError(t, err)
+		op.Process(caller) // about 3 s of listening, still running
+		require.False(t, op.Done())
+		keep = append(keep, op)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := float64(after.HeapAlloc-before.HeapAlloc) / ops
+	recorded := float64(2 * (len(caller) - beep))
+	t.Logf("%.0f KiB per running operation that has recorded %.0f KiB of its 120 s (%.0f KiB)", per/1024, recorded/1024, 2*120*float64(rate)/1024)
+	assert.Less(t, per, recorded+96*1024, "the recorded audio, a chunk of slack and the detectors; not 120 s")
+	assert.Equal(t, len(caller)-beep, len(keep[0].RecordingSoFar()))
+
+	t.Run("the chunks hold exactly the samples, across chunk boundaries", func(t *testing.T) {
+		long := media.Concat(media.Silence(beep), speech(t, "en_gb_f2_s140_04", "en_us_s160_01", "en_gb_m1_s200_45"))
+		op, err := engine.NewOperation(request(t, `{"maxRecordDurationInSeconds": 6}`), nil, engine.DefaultOptions(rate), 0)
+		require.NoError(t, err)
+		op.ProcessAll(long, 479, engine.EndSilence)
+		require.True(t, op.Done())
+		want := long[beep : beep+sec(6)]
+		assert.Equal(t, want, op.Recording())
+		var joined []int16
+		for _, p := range op.RecordingParts() {
+			joined = append(joined, p...)
+		}
+		assert.Equal(t, want, joined)
+		assert.Greater(t, len(op.RecordingParts()), 2, "6 s at 8 kHz spans three 16 384-sample chunks")
+	})
+}
+
+func TestRecordingIntoWarmChunksDoesNotAllocate(t *testing.T) {
+	opts := engine.DefaultOptions(rate)
+	opts.Cache = engine.NewCache(0)
+	req := request(t, `{"maxRecordDurationInSeconds": 60, "initialSilenceTimeoutInSeconds": 60}`)
+	frame := media.Tone(rate, 160, media.ToneSpec{Hz: 300, Level: -30})
+	warm, err := engine.NewOperation(req, nil, opts, 0)
+	require.NoError(t, err)
+	for range 3100 { // the beep and 60 s: every chunk the next operation needs
+		warm.Process(frame)
+	}
+	require.True(t, warm.Done())
+	warm.Release()
+	op, err := engine.NewOperation(req, nil, opts, 0)
+	require.NoError(t, err)
+	for range 50 {
+		op.Process(frame) // past the beep
+	}
+	allocs := testing.AllocsPerRun(2500, func() { op.Process(frame) }) // across chunk boundaries
+	assert.Zero(t, allocs)
 }

@@ -211,31 +211,51 @@ func (wr *Writer) patch() error {
 // place on little-endian machines), and returns its size in bytes. It
 // does not allocate on little-endian machines.
 func WriteWAVAt(w io.WriterAt, off int64, pcm []int16, rate SampleRate) (int64, error) {
+	return WriteWAVPartsAt(w, off, [][]int16{pcm}, rate)
+}
+
+// WriteWAVPartsAt writes the samples of parts, one after the other, at
+// rate as one complete canonical WAV file into w at offset off: the
+// header, then each part in place (little-endian machines), so a
+// recording kept in chunks is written without being joined first. It
+// returns the file's size in bytes.
+func WriteWAVPartsAt(w io.WriterAt, off int64, parts [][]int16, rate SampleRate) (int64, error) {
 	if err := rate.Validate(); err != nil {
 		return 0, fmt.Errorf("media.WriteWAVAt: %w", err)
 	}
-	if 2*int64(len(pcm)) > maxDataBytes {
+	var n int64
+	for _, p := range parts {
+		n += int64(len(p))
+	}
+	if 2*n > maxDataBytes {
 		return 0, ErrTooLong
 	}
 	var h [HeaderSize]byte
-	putHeader(h[:], rate, int64(len(pcm)))
+	putHeader(h[:], rate, n)
 	if _, err := w.WriteAt(h[:], off); err != nil {
 		return 0, err
 	}
-	size := HeaderSize + 2*int64(len(pcm))
-	if len(pcm) == 0 {
-		return size, nil
+	at := off + HeaderSize
+	for _, pcm := range parts {
+		if len(pcm) == 0 {
+			continue
+		}
+		var err error
+		if littleEndian() {
+			_, err = w.WriteAt(unsafe.Slice((*byte)(unsafe.Pointer(&pcm[0])), 2*len(pcm)), at)
+		} else {
+			b := make([]byte, 2*len(pcm))
+			for i, s := range pcm {
+				binary.LittleEndian.PutUint16(b[2*i:], uint16(s))
+			}
+			_, err = w.WriteAt(b, at)
+		}
+		if err != nil {
+			return HeaderSize + 2*n, err
+		}
+		at += 2 * int64(len(pcm))
 	}
-	if littleEndian() {
-		_, err := w.WriteAt(unsafe.Slice((*byte)(unsafe.Pointer(&pcm[0])), 2*len(pcm)), off+HeaderSize)
-		return size, err
-	}
-	b := make([]byte, 2*len(pcm))
-	for i, s := range pcm {
-		binary.LittleEndian.PutUint16(b[2*i:], uint16(s))
-	}
-	_, err := w.WriteAt(b, off+HeaderSize)
-	return size, err
+	return HeaderSize + 2*n, nil
 }
 
 // EncodeWAV returns pcm as a complete canonical WAV file.

@@ -403,14 +403,15 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 		}
 		c.mu.Unlock()
 		if stored {
-			s.storeRecording(rec, e, op.Status, op.Outcome, op.Op.Recording())
+			s.storeRecording(rec, e, op.Status, op.Outcome, op.Op.RecordingParts())
 		} else if op.Op != nil {
 			op.Op.Release() // the ended call is kept for its results only
 		}
 		r := engine.ResultOf(op.Outcome)
-		samples := 0
-		if op.Op != nil {
-			samples = len(op.Op.Recording())
+		var samples int64
+		if op.Op != nil && op.Op.HasRecording() {
+			sp := op.Op.Span()
+			samples = sp.RecordTo - sp.RecordFrom
 		}
 		kind := kindName(e.kind)
 		if s.logging() {

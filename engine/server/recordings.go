@@ -67,14 +67,14 @@ func (s *Server) newRecording(c *call, rc *engine.PacedCall, e *opEntry) *record
 // background. Then e ends: with the engine's status and outcome, or, if
 // the recording could not be stored whole (disk full, I/O error), failed
 // with unspecifiedError 500/9999 and no recording (docs/server.md#storage).
-func (s *Server) storeRecording(r *recording, e *opEntry, status engine.Status, outcome engine.Outcome, pcm []int16) {
+func (s *Server) storeRecording(r *recording, e *opEntry, status engine.Status, outcome engine.Outcome, parts [][]int16) {
 	r.mu.Lock()
 	r.final = true
 	r.mu.Unlock()
 	s.work.add()
 	go func() {
 		defer s.work.done()
-		off, size, err := r.c.files.append(pcm, r.rate, s.cfg.OpenRecordingFile)
+		off, size, err := r.c.files.append(parts, r.rate, s.cfg.OpenRecordingFile)
 		if err == nil {
 			// Indexed before it is offered: a recording the index does not
 			// hold would be lost by a restart, so it counts as not stored.
@@ -148,7 +148,7 @@ type RecordingFile interface {
 
 // append writes pcm at rate as a WAV at the end of the file and returns
 // its offset and size. open opens the file (nil: os.OpenFile).
-func (f *recFile) append(pcm []int16, rate media.SampleRate, open func(string, int, os.FileMode) (RecordingFile, error)) (off, size int64, err error) {
+func (f *recFile) append(parts [][]int16, rate media.SampleRate, open func(string, int, os.FileMode) (RecordingFile, error)) (off, size int64, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.removed {
@@ -168,7 +168,7 @@ func (f *recFile) append(pcm []int16, rate media.SampleRate, open func(string, i
 		return 0, 0, fmt.Errorf("opening %s: %w", f.path, err)
 	}
 	f.created = true
-	size, err = media.WriteWAVAt(fd, f.size, pcm, rate)
+	size, err = media.WriteWAVPartsAt(fd, f.size, parts, rate)
 	if err != nil {
 		// Nothing of a recording that could not be written whole stays.
 		_ = fd.Truncate(f.size)
@@ -276,7 +276,7 @@ func (s *Server) serveRecording(q *request, r *recording) {
 			final = r.final
 			r.mu.Unlock()
 			if !final {
-				pcm = append(pcm, r.cop.Op.RecordingSoFar()...)
+				pcm = r.cop.Op.AppendRecordingSoFar(pcm)
 			}
 		})
 	}

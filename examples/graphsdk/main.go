@@ -6,8 +6,9 @@
 // with its token; then it cancels a second recording midway and hangs up.
 // A second call is an IVR menu (ivr.go): the bot subscribes to the
 // caller's tones, records a message once the caller presses 1, up to #,
-// and sends DTMF tones back. Last, a load run: -load calls (200) at once, each answered and given a
-// recordResponse through the SDK, whose completions its own bot counts:
+// and sends DTMF tones back. Last, a load run: -load calls (200) at once,
+// each answered and given a recordResponse through the SDK, whose
+// completions its own bot counts:
 // one lost or duplicated fails the run. Any mismatch with what the SDK
 // parses fails the run (exit 1).
 //

@@ -4,8 +4,11 @@
 // records, asks for a recorded response behind a prompt, polls the
 // operation, receives the completion notification and downloads the WAV
 // with its token; then it cancels a second recording midway and hangs up.
-// Last, a load run: -load calls (200) at once, each answered and given a
-// recordResponse through the SDK, whose completions its own bot counts:
+// A second call is an IVR menu (ivr.go): the bot subscribes to the
+// caller's tones, records a message once the caller presses 1, up to #,
+// and sends DTMF tones back. Last, a load run: -load calls (200) at once,
+// each answered and given a recordResponse through the SDK, whose
+// completions its own bot counts:
 // one lost or duplicated fails the run. Any mismatch with what the SDK
 // parses fails the run (exit 1).
 //
@@ -112,7 +115,9 @@ type notification struct {
 	changeType  string
 	resourceURL string
 	op          models.CommsOperationable // resourceData of an operation
-	callState   string                    // resourceData of a call
+	call        models.Callable           // resourceData of a call
+	callState   string                    // resourceData of a call: its state as sent
+	body        []byte                    // the notification's body as received
 }
 
 // bot receives notifications and hands them over in arrival order. It is
@@ -148,18 +153,23 @@ func newBot(auth *callbackAuth) *bot {
 			log.Fatalf("graphsdk: FAIL: bad notification envelope: %s", raw)
 		}
 		v := env.Value[0]
-		n := notification{changeType: v.ChangeType, resourceURL: v.ResourceURL}
+		n := notification{changeType: v.ChangeType, resourceURL: v.ResourceURL, body: raw}
+		node, err := jsonser.NewJsonParseNode(v.ResourceData)
+		if err != nil {
+			log.Fatalf("graphsdk: FAIL: resourceData: %v", err)
+		}
 		if strings.Contains(v.ResourceURL, "/operations/") {
-			node, err := jsonser.NewJsonParseNode(v.ResourceData)
-			if err != nil {
-				log.Fatalf("graphsdk: FAIL: resourceData: %v", err)
-			}
 			p, err := node.GetObjectValue(models.CreateCommsOperationFromDiscriminatorValue)
 			if err != nil {
 				log.Fatalf("graphsdk: FAIL: the SDK cannot parse resourceData: %v: %s", err, v.ResourceData)
 			}
 			n.op = p.(models.CommsOperationable)
 		} else {
+			p, err := node.GetObjectValue(models.CreateCallFromDiscriminatorValue)
+			if err != nil {
+				log.Fatalf("graphsdk: FAIL: the SDK cannot parse the call in resourceData: %v: %s", err, v.ResourceData)
+			}
+			n.call = p.(models.Callable)
 			var c struct{ State string }
 			_ = json.Unmarshal(v.ResourceData, &c)
 			n.callState = c.State
@@ -183,6 +193,16 @@ func (b *bot) next(changeType, resource string) (notification, error) {
 		case <-timeout:
 			return notification{}, fmt.Errorf("no %s notification for %s within 30 s", changeType, resource)
 		}
+	}
+}
+
+// recv waits for the next notification, whatever it is.
+func (b *bot) recv(what string) (notification, error) {
+	select {
+	case n := <-b.ch:
+		return n, nil
+	case <-time.After(30 * time.Second):
+		return notification{}, fmt.Errorf("no notification within 30 s (waiting for %s)", what)
 	}
 }
 
@@ -565,6 +585,11 @@ func run(o options) error {
 		return fmt.Errorf("a wrong bearer token: %w", err)
 	}
 	fmt.Println("hung up: deleted notification, state terminated; GET → NotFound; a wrong token → InvalidAuthenticationToken")
+
+	// 12. A second call: an IVR menu (ivr.go).
+	if err := ivr(ctx, comms, client, mockURL, b); err != nil {
+		return fmt.Errorf("IVR: %w", err)
+	}
 	if inProcess {
 		if err := check(gzipped.Load() > 0, "the SDK sent no gzip request body"); err != nil {
 			return err

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -251,7 +250,7 @@ func (s *Server) tokenEndpoint(q *request, tenant string) {
 		q.oauthError(http.StatusInternalServerError, "server_error", 50000, "The server has no signing keys: "+err.Error())
 		return
 	}
-	tok, exp, err := auth.Issue(q.issuer(), f.Get("client_id"), f.Get("client_secret"), identity.GraphAudience)
+	tok, _, err := auth.Issue(q.issuer(), f.Get("client_id"), f.Get("client_secret"), identity.GraphAudience)
 	if err != nil {
 		code := 7000215
 		if !strings.Contains(err.Error(), "secret") {
@@ -260,8 +259,9 @@ func (s *Server) tokenEndpoint(q *request, tenant string) {
 		q.oauthError(http.StatusUnauthorized, "invalid_client", code, strings.TrimPrefix(err.Error(), identity.ErrClient.Error()+": ")+".")
 		return
 	}
-	// Whole seconds left, less one, as Entra ID counts (3599 for an hour).
-	secs := int(math.Ceil(exp.Sub(s.now()).Seconds())) - 1
+	// The lifetime in whole seconds, less one, as Entra ID counts (3599
+	// for an hour).
+	secs := int(identity.TokenLifetime/time.Second) - 1
 	q.w.Header().Set("Cache-Control", "no-store")
 	q.json(http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": secs, "ext_expires_in": secs, "access_token": tok})
 }

@@ -25,9 +25,9 @@ func DefaultApp() App {
 	return App{ClientID: "3a6f1d2e-0000-4000-8000-0000000000b0", Secret: "recsim-secret", Roles: AllRoles()}
 }
 
-// tokenLifetime is an access token's life: 1 h, as Entra ID's default
+// TokenLifetime is an access token's life: 1 h, as Entra ID's default
 // (expires_in 3599).
-const tokenLifetime = time.Hour
+const TokenLifetime = time.Hour
 
 // leeway is the clock skew allowed on exp and nbf: 5 minutes, as
 // Microsoft's token validation libraries allow.
@@ -98,7 +98,7 @@ func (a *Authority) Issue(issuer, clientID, secret, audience string) (string, ti
 		return "", time.Time{}, fmt.Errorf("%w: invalid client secret for application %s", ErrClient, clientID)
 	}
 	now := a.Now().Truncate(time.Second)
-	exp := now.Add(tokenLifetime)
+	exp := now.Add(TokenLifetime)
 	c := claims{Claims: jwt.Claims{Issuer: issuer, Audience: jwt.Audience{audience}, IssuedAt: jwt.NewNumericDate(now),
 		NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(exp), Subject: app.ClientID},
 		AppID: app.ClientID, Azp: app.ClientID, Tid: a.Tenant, Oid: app.ClientID, Roles: app.Roles, Ver: "2.0"}

@@ -141,6 +141,27 @@ func (c *Call) SubscribeTones() error {
 	return nil
 }
 
+// ListenTones runs a tone subscription over the whole of pcm, a caller
+// stream at opts.Rate, as a subscribed call with no operation would: the
+// ToneDetected events, in order (scenarios use it for subscribeToTone).
+func ListenTones(pcm []int16, opts Options) ([]CallEvent, error) {
+	c, err := NewCall(CallOptions{Ops: opts, EndOfMedia: EndSilence})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.SetMedia(pcm, false); err != nil {
+		return nil, err
+	}
+	if err := c.SubscribeTones(); err != nil {
+		return nil, err
+	}
+	var ev []CallEvent
+	for c.active() {
+		ev = c.Advance(block, ev)
+	}
+	return ev, nil
+}
+
 // Subscribed reports whether the call reports tones.
 func (c *Call) Subscribed() bool { return c.tones != nil }
 

@@ -386,3 +386,18 @@ func TestASubscribedCallReportsEveryDigitWithOrWithoutAnOperation(t *testing.T) 
 		assert.Zero(t, allocs)
 	})
 }
+
+func TestListenTonesHearsWhatASubscribedIdleCallHears(t *testing.T) {
+	menu := media.Concat(media.Silence(sec(0.5)), digit(t, '5', 0.1), media.Silence(sec(0.5)), digit(t, '*', 0.1), media.Silence(sec(0.5)))
+	ev, err := engine.ListenTones(menu, engine.DefaultOptions(rate))
+	require.NoError(t, err)
+	c := newCall(t, engine.EndSilence, engine.HangupNotify)
+	require.NoError(t, c.SetMedia(menu, false))
+	require.NoError(t, c.SubscribeTones())
+	var want []engine.CallEvent
+	for range 100 {
+		want = c.Advance(160, want)
+	}
+	require.Len(t, tones(ev), 2)
+	assert.Equal(t, tones(want), tones(ev))
+}

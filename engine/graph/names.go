@@ -91,3 +91,35 @@ func ParseRecordingStatus(s string) (RecordingStatus, error) {
 	}
 	return 0, fmt.Errorf("status %q: must be notRecording, recording or failed", s)
 }
+
+// ToneName is Graph's name of a DTMF key (the tone enum): tone0…tone9,
+// star, pound, a…d.
+func ToneName(d byte) string {
+	switch {
+	case d >= '0' && d <= '9':
+		return "tone" + string(d)
+	case d == '*':
+		return "star"
+	case d == '#':
+		return "pound"
+	case d >= 'A' && d <= 'D':
+		return string(d - 'A' + 'a')
+	}
+	return "unknown"
+}
+
+// ParseTone is ToneName's inverse (case-insensitive); false for another name.
+func ParseTone(name string) (byte, bool) {
+	n := strings.ToLower(name)
+	switch {
+	case len(n) == 5 && strings.HasPrefix(n, "tone") && n[4] >= '0' && n[4] <= '9':
+		return n[4], true
+	case n == "star":
+		return '*', true
+	case n == "pound":
+		return '#', true
+	case len(n) == 1 && n[0] >= 'a' && n[0] <= 'd':
+		return n[0] - 'a' + 'A', true
+	}
+	return 0, false
+}

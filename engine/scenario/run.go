@@ -55,6 +55,9 @@ type Result struct {
 	Audio    Audio
 	Wire     graph.Options
 	Consumed int // caller samples the operation consumed
+	// Tones are the digits a tone subscription heard on the caller track
+	// (SubscribeToTone): ToneDetected events.
+	Tones []engine.CallEvent
 }
 
 // Simulate builds the caller track and runs one record operation on it
@@ -101,7 +104,13 @@ func (s *Scenario) Simulate(name, dir string) (*Result, error) {
 	} else {
 		used = op.ProcessAll(pcm, frame, eom)
 	}
-	return &Result{Op: op, Request: req, Audio: audio, Wire: wire, Consumed: used}, nil
+	res := &Result{Op: op, Request: req, Audio: audio, Wire: wire, Consumed: used}
+	if s.SubscribeToTone {
+		if res.Tones, err = engine.ListenTones(pcm, opts); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 // feed gives op the samples of pcm frame by frame until it ends.

@@ -31,6 +31,10 @@ type Scenario struct {
 	// CancelAt cancels the operation (cancelMediaProcessing) when the
 	// caller stream reaches this many seconds, if it is still running.
 	CancelAt *float64 `json:"cancelAt,omitempty"`
+	// SubscribeToTone also listens to the whole caller track for digits
+	// as a call subscribed with subscribeToTone does (docs/call.md#tones):
+	// Result.Tones.
+	SubscribeToTone bool `json:"subscribeToTone,omitempty"`
 }
 
 // Options are the simulation switches a scenario may set.

@@ -4,45 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/media"
 )
-
-// toneName is Graph's name of a DTMF key (the tone enum): tone0…tone9,
-// star, pound, a…d.
-func toneName(d byte) string {
-	switch {
-	case d >= '0' && d <= '9':
-		return "tone" + string(d)
-	case d == '*':
-		return "star"
-	case d == '#':
-		return "pound"
-	case d >= 'A' && d <= 'D':
-		return string(d - 'A' + 'a')
-	}
-	return "unknown"
-}
-
-// toneKey is toneName's inverse (case-insensitive); false for another name.
-func toneKey(name string) (byte, bool) {
-	n := strings.ToLower(name)
-	switch {
-	case len(n) == 5 && strings.HasPrefix(n, "tone") && n[4] >= '0' && n[4] <= '9':
-		return n[4], true
-	case n == "star":
-		return '*', true
-	case n == "pound":
-		return '#', true
-	case len(n) == 1 && n[0] >= 'a' && n[0] <= 'd':
-		return n[0] - 'a' + 'A', true
-	}
-	return 0, false
-}
 
 // tone sends the call updated notification of a digit its subscription
 // heard (toneInfo, sequenceId from 1). It runs under the engine call's
@@ -51,7 +18,7 @@ func (c *call) tone(d byte, at int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.toneSeq++
-	info := &toneInfo{ODataType: typeToneInfo, SequenceID: c.toneSeq, Tone: toneName(d)}
+	info := &toneInfo{ODataType: typeToneInfo, SequenceID: c.toneSeq, Tone: graph.ToneName(d)}
 	// On the call's timeline (/events) too, without an operation.
 	entry := graph.TimelineEntry{Type: "tone", Sample: at, Ms: c.viewRate.Ms(at),
 		Detail: fmt.Sprintf("%s (%c), toneInfo sequenceId %d", info.Tone, d, info.SequenceID)}
@@ -162,7 +129,7 @@ func (s *Server) sendDtmfTones(q *request, id string) {
 	rate := engine.PromptRate
 	var pcm []int16
 	for i, n := range names {
-		d, ok := toneKey(n)
+		d, ok := graph.ParseTone(n)
 		if !ok {
 			q.badRequest("tones[%d] = %s: must be tone0…tone9, star, pound, a, b, c or d", i, quote(n))
 			return

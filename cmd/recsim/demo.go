@@ -73,7 +73,7 @@ final recordOperation and the timeline into DIR.`)
 		_, err := w.Write(append(wire, '\n'))
 		return err
 	})
-	set.add(filepath.Join(abs, "timeline.png"), func(w *os.File) error { return picture.WritePNG(w, op, res.Audio.PCM) })
+	set.add(filepath.Join(abs, "timeline.png"), func(w *os.File) error { return picture.WritePNGWithTones(w, op, res.Audio.PCM, res.Tones) })
 	set.add(filepath.Join(abs, "timeline.json"), func(w *os.File) error { return writeTimeline(w, op, id) })
 	if err := set.commit(); err != nil {
 		fmt.Fprintf(e.stderr, "recsim demo: %s\n", oneLine(err.Error()))

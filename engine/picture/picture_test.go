@@ -33,10 +33,11 @@ func run(t *testing.T, name string) *scenario.Result {
 // TestSceneGolden compares the picture's structure (what is drawn where,
 // in seconds) with a golden file: fonts and anti-aliasing can't break it.
 func TestSceneGolden(t *testing.T) {
-	for _, name := range []string{"demo", "max_silence", "digits_not_stop_tones", "initial_silence", "beep_failed"} {
+	for _, name := range []string{"demo", "max_silence", "digits_not_stop_tones", "initial_silence", "beep_failed", "ivr_menu"} {
 		t.Run("the "+name+" scene matches its golden", func(t *testing.T) {
 			res := run(t, name)
 			sc := picture.BuildScene(res.Op, len(res.Audio.PCM))
+			sc.AddTones(res.Op, res.Tones) // none but for subscribing scenarios
 			got, err := json.MarshalIndent(sc, "", "  ")
 			require.NoError(t, err)
 			got = append(got, '\n')

@@ -48,6 +48,9 @@ func ColorDigit() color.RGBA { return color.RGBA{0x12, 0x4f, 0xe0, 0xff} }
 // ColorTimer is a timer's dashed line (grey).
 func ColorTimer() color.RGBA { return color.RGBA{0x60, 0x60, 0x60, 0xff} }
 
+// ColorTone marks a digit a tone subscription heard (violet, dashed).
+func ColorTone() color.RGBA { return color.RGBA{0x80, 0x30, 0xc0, 0xff} }
+
 // ColorCompletion is the completion line (red).
 func ColorCompletion() color.RGBA { return color.RGBA{0xd0, 0x10, 0x10, 0xff} }
 
@@ -56,7 +59,14 @@ func ColorCompletion() color.RGBA { return color.RGBA{0xd0, 0x10, 0x10, 0xff} }
 // point, and the outbound prompt and beep on a second lane. caller is the
 // caller audio from the operation's start.
 func WritePNG(w io.Writer, op *engine.Operation, caller []int16) error {
+	return WritePNGWithTones(w, op, caller, nil)
+}
+
+// WritePNGWithTones is WritePNG with the digits of a tone subscription
+// marked too (Scene.AddTones).
+func WritePNGWithTones(w io.Writer, op *engine.Operation, caller []int16, tones []engine.CallEvent) error {
 	sc := BuildScene(op, len(caller))
+	sc.AddTones(op, tones)
 	return Render(w, sc, caller, op.Outbound())
 }
 
@@ -103,6 +113,9 @@ func Render(w io.Writer, sc Scene, caller, outbound []int16) error {
 		case "digit":
 			vline(topPlot, m.At, -1.05, 1.05, ColorDigit(), 2, false)
 			top.add(m.At, 0.97, m.Label, m.At > right)
+		case "tone":
+			vline(topPlot, m.At, -1.05, 1.05, ColorTone(), 1, true)
+			top.add(m.At, -0.85, m.Label, m.At > right)
 		case "initialSilence", "maxRecordDuration":
 			vline(topPlot, m.At, -1.25, 1.25, ColorTimer(), 1.5, true)
 			top.add(m.At, -1.0, m.Label, m.At > right)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/graph"
 )
 
 // Lanes of the picture.
@@ -24,7 +25,7 @@ type Span struct {
 // Mark is an instant drawn as a vertical line.
 type Mark struct {
 	Lane  string  `json:"lane"`
-	Kind  string  `json:"kind"` // digit, initialSilence, maxRecordDuration, completion
+	Kind  string  `json:"kind"` // digit, tone, initialSilence, maxRecordDuration, completion
 	At    float64 `json:"at"`
 	Label string  `json:"label"`
 }
@@ -45,6 +46,24 @@ type Scene struct {
 
 // round3 rounds to the millisecond so that scenes compare exactly.
 func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
+
+// AddTones marks the digits a tone subscription heard (ToneDetected events
+// of engine.ListenTones or a subscribed Call, samples of the same stream as
+// op's) on the caller lane, labelled with their Graph tone name, where
+// they fall within the scene.
+func (sc *Scene) AddTones(op *engine.Operation, tones []engine.CallEvent) {
+	s0 := op.Span().Start
+	for _, t := range tones {
+		if t.Kind != engine.ToneDetected {
+			continue
+		}
+		at := round3(float64(t.At-s0) / float64(op.Rate()))
+		if at < sc.From || at > sc.To {
+			continue
+		}
+		sc.Marks = append(sc.Marks, Mark{Lane: LaneCaller, Kind: "tone", At: at, Label: graph.ToneName(t.Tone) + " (subscription)"})
+	}
+}
 
 // BuildScene lays out an ended operation's timeline. callerLen is the
 // length of the caller audio shown (samples from the operation's start).

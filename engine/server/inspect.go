@@ -252,14 +252,20 @@ func (s *Server) outbound(c *call) ([]int16, media.SampleRate, error) {
 		cop   *engine.CallOp
 		uris  []string
 		play  bool
+		dtmf  []int16 // sendDtmfTones: its prompt, made again
 		start int64
 		rate  media.SampleRate
 	}
 	var parts []*part
 	c.mu.Lock()
 	for _, e := range c.sortedOps() {
-		if e.cop != nil && (e.kind == kindRecord || e.kind == kindPlay) {
+		switch {
+		case e.cop != nil && (e.kind == kindRecord || e.kind == kindPlay):
 			parts = append(parts, &part{cop: e.cop, uris: e.prompts, play: e.kind == kindPlay})
+		case e.cop != nil && e.kind == kindSendDtmf:
+			if pcm, err := dtmfPrompt(e.tones, e.toneDelay); err == nil {
+				parts = append(parts, &part{cop: e.cop, play: true, dtmf: pcm})
+			}
 		}
 	}
 	c.mu.Unlock()
@@ -279,7 +285,11 @@ func (s *Server) outbound(c *call) ([]int16, media.SampleRate, error) {
 		}
 		opts := c.opts.ops
 		opts.Rate, opts.Cache = p.rate, s.cache
-		pcm := engine.OutboundAudio(p.cop.Req, s.loadPrompts(s.baseCtx, p.uris), p.play, opts)
+		prompt := s.loadPrompts(s.baseCtx, p.uris)
+		if p.dtmf != nil {
+			prompt = &engine.PromptAudio{PCM: p.dtmf}
+		}
+		pcm := engine.OutboundAudio(p.cop.Req, prompt, p.play, opts)
 		end := p.start + int64(len(pcm))
 		if end > maxMediaSamples {
 			return nil, 0, fmt.Errorf("outbound audio of %d samples: over the %d-sample cap", end, maxMediaSamples)

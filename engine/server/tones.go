@@ -126,30 +126,45 @@ func (s *Server) sendDtmfTones(q *request, id string) {
 			return
 		}
 	}
+	for i, n := range names {
+		if _, ok := graph.ParseTone(n); !ok {
+			q.badRequest("tones[%d] = %s: must be tone0…tone9, star, pound, a, b, c or d", i, quote(n))
+			return
+		}
+	}
+	pcm, err := dtmfPrompt(names, delay)
+	if err != nil {
+		q.fail(http.StatusInternalServerError, "InternalServerError", err.Error(), 0)
+		return
+	}
+	if c = q.mediaCall(id, "sendDtmfTones"); c == nil {
+		return
+	}
+	prompt := &engine.PromptAudio{PCM: pcm}
+	e := &opEntry{id: graph.NewID(), kind: kindSendDtmf, ver: q.ver, root: q.root(), clientContext: cc, tones: names, toneDelay: delay}
+	s.startMedia(q, c, e, nil, prompt, false, func(ec *engine.Call, ev []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error) {
+		return ec.PlayPrompt(e.id, prompt, false, ev)
+	})
+}
+
+// dtmfPrompt synthesises what sendDtmfTones plays, at the prompt rate:
+// each named tone's Q.23 pair for 100 ms, delay ms of silence between.
+func dtmfPrompt(names []string, delay int) ([]int16, error) {
 	rate := engine.PromptRate
 	var pcm []int16
 	for i, n := range names {
 		d, ok := graph.ParseTone(n)
 		if !ok {
-			q.badRequest("tones[%d] = %s: must be tone0…tone9, star, pound, a, b, c or d", i, quote(n))
-			return
+			return nil, fmt.Errorf("tone %q: not a tone name", n)
 		}
 		if i > 0 {
 			pcm = append(pcm, media.Silence(int(rate.N(msDuration(delay))))...)
 		}
 		t, err := media.DTMF(rate, int(rate.N(msDuration(sendToneMs))), media.DTMFSpec{Digit: d, Level: sendToneLevel, Ramp: int(rate.N(msDuration(sendToneRampMs)))})
 		if err != nil {
-			q.fail(http.StatusInternalServerError, "InternalServerError", fmt.Sprintf("tone %s: %v", n, err), 0)
-			return
+			return nil, fmt.Errorf("tone %s: %w", n, err)
 		}
 		pcm = append(pcm, t...)
 	}
-	if c = q.mediaCall(id, "sendDtmfTones"); c == nil {
-		return
-	}
-	prompt := &engine.PromptAudio{PCM: pcm}
-	e := &opEntry{id: graph.NewID(), kind: kindSendDtmf, ver: q.ver, root: q.root(), clientContext: cc}
-	s.startMedia(q, c, e, nil, prompt, false, func(ec *engine.Call, ev []engine.CallEvent) (*engine.CallOp, []engine.CallEvent, error) {
-		return ec.PlayPrompt(e.id, prompt, false, ev)
-	})
+	return pcm, nil
 }

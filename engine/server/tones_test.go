@@ -82,17 +82,35 @@ func TestSubscribedTonesIncludeTheStopToneAndSurviveACancel(t *testing.T) {
 func TestSendDtmfTones(t *testing.T) {
 	m := newMock(t, fast(), nil)
 	id := m.established("")
-	t.Run("the tones play like a prompt and complete", func(t *testing.T) {
-		r := m.graph("POST", "/v1.0/communications/calls/"+id+"/sendDtmfTones", `{"tones": ["tone1", "pound", "a"], "delayBetweenTonesMs": 200, "clientContext": "dial"}`)
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		op := r.json(t)
-		assert.Equal(t, "#microsoft.graph.sendDtmfTonesOperation", op["@odata.type"])
-		n := m.completion(op["id"].(string))
-		assert.Equal(t, "completedSuccessfully", n.str("completionReason"))
-		assert.Equal(t, "dial", n.str("clientContext"))
-		out := m.send("GET", "/recsim/v1/calls/"+id+"/audio/outbound", nil)
-		require.Equal(t, http.StatusOK, out.Status)
-	})
+	var fastOutbound []int16
+	for _, clock := range []string{"fast", "realtime"} {
+		t.Run("the tones play like a prompt and complete ("+clock+")", func(t *testing.T) {
+			m, id, step := m, id, func() {}
+			if clock == "realtime" {
+				clk := newFakeClock()
+				m = newMock(t, realtime(clk), nil)
+				id = m.established("")
+				step = func() { m.step(clk, 100) }
+			}
+			r := m.graph("POST", "/v1.0/communications/calls/"+id+"/sendDtmfTones", `{"tones": ["tone1", "pound", "a"], "delayBetweenTonesMs": 200, "clientContext": "dial"}`)
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			op := r.json(t)
+			assert.Equal(t, "#microsoft.graph.sendDtmfTonesOperation", op["@odata.type"])
+			step()
+			n := m.completion(op["id"].(string))
+			assert.Equal(t, "completedSuccessfully", n.str("completionReason"))
+			assert.Equal(t, "dial", n.str("clientContext"))
+			out := m.send("GET", "/recsim/v1/calls/"+id+"/audio/outbound", nil)
+			require.Equal(t, http.StatusOK, out.Status)
+			pcm, _ := decodeWAV(t, out.Body)
+			assert.Len(t, pcm, 3*1600+2*3200, "three 100 ms tones and two 200 ms gaps at 16 kHz")
+			if clock == "fast" {
+				fastOutbound = pcm
+			} else {
+				assert.Equal(t, fastOutbound, pcm, "the same tones on both clocks")
+			}
+		})
+	}
 	for _, c := range []struct{ body, field string }{
 		{`{}`, "tones is required"},
 		{`{"tones": []}`, "tones = []"},

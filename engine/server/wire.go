@@ -154,6 +154,8 @@ type opEntry struct {
 	timeline  []byte    // the timeline's JSON once ended (graph.TimelineEntry)
 	published int       // timeline entries put on the event stream (under the engine call's lock)
 	prompts   []string  // the prompts' URIs (record and play), for the outbound audio
+	tones     []string  // sendDtmfTones: the tones and the delay between them, for the outbound audio
+	toneDelay int
 }
 
 // media reports whether e runs in the media queue (and so has a

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,7 +50,7 @@ type hub struct {
 	mu     sync.Mutex
 	seq    int64         // the last event's ID
 	ring   []StreamEvent // event id at ring[(id-1) % ringSize]
-	subs   map[*subscriber]struct{}
+	subs   []*subscriber // a slice: publishing walks it on every fact
 }
 
 type subscriber struct {
@@ -91,7 +92,7 @@ func (h *hub) publish(typ, phase, callID string, enc func([]byte) []byte) {
 	end := len(b)
 	b = append(b, '\n', '\n')
 	slot.frame, slot.Data = b, json.RawMessage(b[data:end:end])
-	for s := range h.subs {
+	for _, s := range h.subs {
 		if s.call == "" || s.call == callID {
 			select {
 			case s.wake <- struct{}{}:
@@ -112,16 +113,13 @@ func (h *hub) subscribe(call string, after int64) *subscriber {
 		s.last = after
 		s.wake <- struct{}{}
 	}
-	if h.subs == nil {
-		h.subs = map[*subscriber]struct{}{}
-	}
-	h.subs[s] = struct{}{}
+	h.subs = append(h.subs, s)
 	return s
 }
 
 func (h *hub) unsubscribe(s *subscriber) {
 	h.mu.Lock()
-	delete(h.subs, s)
+	h.subs = slices.DeleteFunc(h.subs, func(x *subscriber) bool { return x == s })
 	h.mu.Unlock()
 }
 

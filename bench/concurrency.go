@@ -112,8 +112,13 @@ func (cs *callSet) start(n int, opts engine.RunnerOptions, stage Stage) error {
 				}
 			}
 		}
-		// A bot has fetched the result: drop the finished operation so
-		// the call's memory is its running operation, not its history.
+		// A bot has fetched the result: its recording's chunks go back to
+		// the cache for the next operations (no allocation in steady
+		// state), and the finished operation is dropped so the call's
+		// memory is its running operation, not its history.
+		if ev.Op.Op != nil {
+			ev.Op.Op.Release()
+		}
 		ev.Op.Op = nil
 	}
 	cs.r = engine.NewRunner(opts)
@@ -211,7 +216,8 @@ func (cs *callSet) check(pos []int64) (verdict, error) {
 				for k, op := range ops {
 					if op == e.Op {
 						rf.outcomes[k], rf.ends[k] = op.Outcome, op.Op.Span().End
-						op.Op = nil // free its recording, as the runs do
+						op.Op.Release() // free its recording, as the runs do
+						op.Op = nil
 					}
 				}
 			}

@@ -31,8 +31,12 @@ type Cache struct {
 	banks  lru[dtmf.Config, *dtmf.Bank] // read-only, shared by their detectors
 	models lru[vad.Config, *vad.Model]  // read-only, shared by their detectors
 	beeps  lru[beepKey, []int16]        // read-only samples
-	recs   media.Pool                   // contiguous recordings (Operation.Recording)
-	chunks media.Pool                   // recording chunks of chunkSamples
+	// Detectors of released operations, reset, by configuration (a
+	// sync.Pool each: the garbage collector empties them when idle).
+	freeDTMF lru[dtmf.Config, *sync.Pool]
+	freeVAD  lru[vad.Config, *sync.Pool]
+	recs     media.Pool // contiguous recordings (Operation.Recording)
+	chunks   media.Pool // recording chunks of chunkSamples
 }
 
 // chunkSamples is the size of a recording chunk: 16 384 samples, 32 KiB,
@@ -71,7 +75,8 @@ func NewCache(entries int) *Cache {
 		entries = defaultCacheEntries
 	}
 	return &Cache{banks: lru[dtmf.Config, *dtmf.Bank]{max: entries}, models: lru[vad.Config, *vad.Model]{max: entries},
-		beeps: lru[beepKey, []int16]{max: entries}}
+		beeps: lru[beepKey, []int16]{max: entries}, freeDTMF: lru[dtmf.Config, *sync.Pool]{max: entries},
+		freeVAD: lru[vad.Config, *sync.Pool]{max: entries}}
 }
 
 // shared returns l's value for k, building it with build (outside the
@@ -96,28 +101,44 @@ func shared[K comparable, V any](mu *sync.Mutex, l *lru[K, V], k K, build func()
 
 // detector returns a DTMF detector for cfg, sharing the cache's bank for
 // cfg when c has one (c may be nil).
-func (c *Cache) detector(cfg dtmf.Config) (*dtmf.Detector, error) {
+//
+// A released one is returned when the cache has one at hand (reset: as
+// from the bank), with the pool to give it back to (nil without a cache).
+func (c *Cache) detector(cfg dtmf.Config) (*dtmf.Detector, *sync.Pool, error) {
 	if c == nil {
-		return dtmf.New(cfg)
+		d, err := dtmf.New(cfg)
+		return d, nil, err
+	}
+	free, _ := shared(&c.mu, &c.freeDTMF, cfg, newPool)
+	if d, ok := free.Get().(*dtmf.Detector); ok {
+		return d, free, nil
 	}
 	b, err := shared(&c.mu, &c.banks, cfg, func() (*dtmf.Bank, error) { return dtmf.NewBank(cfg) })
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return b.New(), nil
+	return b.New(), free, nil
 }
+
+func newPool() (*sync.Pool, error) { return &sync.Pool{}, nil }
 
 // voiceDetector returns a VAD for cfg, sharing the cache's model for cfg
 // when c has one (c may be nil).
-func (c *Cache) voiceDetector(cfg vad.Config) (*vad.Detector, error) {
+// (and, as detector, a released one when it has one).
+func (c *Cache) voiceDetector(cfg vad.Config) (*vad.Detector, *sync.Pool, error) {
 	if c == nil {
-		return vad.New(cfg)
+		d, err := vad.New(cfg)
+		return d, nil, err
+	}
+	free, _ := shared(&c.mu, &c.freeVAD, cfg, newPool)
+	if d, ok := free.Get().(*vad.Detector); ok {
+		return d, free, nil
 	}
 	m, err := shared(&c.mu, &c.models, cfg, func() (*vad.Model, error) { return vad.NewModel(cfg) })
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return m.New(), nil
+	return m.New(), free, nil
 }
 
 // beepKey is what a beep's samples depend on.

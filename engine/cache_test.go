@@ -47,22 +47,25 @@ func TestTheCacheSharesBeepsAndBanksAndStaysBounded(t *testing.T) {
 	}
 	assert.Equal(t, 4, c.beeps.len(), "at most the cap of beep shapes")
 
-	d1, err := c.detector(dtmf.DefaultConfig(8000))
+	d1, free, err := c.detector(dtmf.DefaultConfig(8000))
 	require.NoError(t, err)
-	d2, err := c.detector(dtmf.DefaultConfig(8000))
+	d2, _, err := c.detector(dtmf.DefaultConfig(8000))
 	require.NoError(t, err)
 	assert.NotSame(t, d1, d2, "each operation has its own detector")
+	require.NotNil(t, free)
 	for r := 8000; r < 8000+100*100; r += 100 { // 100 distinct rates
-		_, err := c.detector(dtmf.DefaultConfig(r))
+		_, _, err := c.detector(dtmf.DefaultConfig(r))
 		require.NoError(t, err)
 	}
 	assert.Equal(t, 4, c.banks.len(), "at most the cap of banks")
+	assert.Equal(t, 4, c.freeDTMF.len(), "and of pools of released detectors")
 	for r := 8000; r < 8000+100*100; r += 100 {
-		_, err := c.voiceDetector(vad.DefaultConfig(r))
+		_, _, err := c.voiceDetector(vad.DefaultConfig(r))
 		require.NoError(t, err)
 	}
 	assert.Equal(t, 4, c.models.len(), "at most the cap of VAD models")
-	_, err = c.detector(dtmf.Config{})
+	assert.Equal(t, 4, c.freeVAD.len())
+	_, _, err = c.detector(dtmf.Config{})
 	assert.ErrorIs(t, err, dtmf.ErrConfig, "a bad configuration is an error, not a cached bank")
 }
 
@@ -90,4 +93,43 @@ func TestOperationsWithAndWithoutACacheGiveTheSameResult(t *testing.T) {
 		assert.Equal(t, tl0, tl)
 	}
 	assert.Equal(t, OutStopTone, r0.Outcome)
+}
+
+// TestReleasedDetectorsServeTheNextOperationAsNewOnes: an operation
+// released in the middle of a digit and of speech gives its detectors back
+// reset, and the next operation, which gets them, decides exactly what it
+// would with new ones.
+func TestReleasedDetectorsServeTheNextOperationAsNewOnes(t *testing.T) {
+	tone, err := media.DTMF(8000, 800, media.DTMFSpec{Digit: '5', Level: -10})
+	require.NoError(t, err)
+	pound, err := media.DTMF(8000, 800, media.DTMFSpec{Digit: '#', Level: -10})
+	require.NoError(t, err)
+	first := media.Concat(media.Silence(4000), media.Noise(media.Pink, 2, 8000, -25), tone[:400]) // ends mid-digit
+	second := media.Concat(media.Silence(8000), media.Noise(media.Pink, 3, 8000, -30), pound, media.Silence(8000))
+	req := DefaultRecordRequest()
+	req.StopTones = []byte("#")
+	run := func(c *Cache, caller []int16, release bool) (Result, []Event) {
+		o := DefaultOptions(8000)
+		o.Cache = c
+		op, err := NewOperation(req, nil, o, 0)
+		require.NoError(t, err)
+		if release {
+			op.Process(caller) // still running, a digit half heard
+			require.False(t, op.Done())
+			op.Stop(OutCanceled)
+			op.Release()
+		} else {
+			op.ProcessAll(caller, 160, EndSilence)
+		}
+		return op.Result(), append([]Event(nil), op.Timeline()...)
+	}
+	want, wantTL := run(NewCache(0), second, false)
+	c := NewCache(0)
+	for range 5 {
+		run(c, first, true) // its detectors go back mid-stream
+		got, tl := run(c, second, false)
+		assert.Equal(t, want, got)
+		assert.Equal(t, wantTL, tl)
+	}
+	assert.Equal(t, OutStopTone, want.Outcome)
 }

@@ -133,7 +133,7 @@ func (c *Call) SubscribeTones() error {
 	if c.opts.Ops.DTMF != nil {
 		cfg = *c.opts.Ops.DTMF
 	}
-	d, err := c.opts.Ops.Cache.detector(cfg)
+	d, _, err := c.opts.Ops.Cache.detector(cfg)
 	if err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/recsim/recsim/dtmf"
@@ -95,12 +96,14 @@ type Operation struct {
 	firstSpeech int64 // first speech sample counted in listen
 	lastEnd     int64 // end of the last speech (one past its last sample)
 
-	det  *dtmf.Detector
-	vd   *vad.Detector
-	dEv  []dtmf.Event
-	vEv  []vad.Event
-	echo []int16 // beep echo at the caller rate, aligned to promptEnd
-	tmp  []int16 // scratch block for mixing the echo
+	det     *dtmf.Detector
+	detFree *sync.Pool // where Release gives the detectors back (nil: nowhere)
+	vdFree  *sync.Pool
+	vd      *vad.Detector
+	dEv     []dtmf.Event
+	vEv     []vad.Event
+	echo    []int16 // beep echo at the caller rate, aligned to promptEnd
+	tmp     []int16 // scratch block for mixing the echo
 
 	// The caller samples from L on, in chunks of chunkSamples (all full but
 	// the last); recN counts them. flat is Recording's contiguous copy, made
@@ -152,10 +155,10 @@ func NewOperation(req RecordRequest, prompt *PromptAudio, opts Options, start in
 		vc = *opts.VAD
 	}
 	var err error
-	if op.det, err = opts.Cache.detector(dc); err != nil {
+	if op.det, op.detFree, err = opts.Cache.detector(dc); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	if op.vd, err = opts.Cache.voiceDetector(vc); err != nil {
+	if op.vd, op.vdFree, err = opts.Cache.voiceDetector(vc); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	op.dEv = make([]dtmf.Event, 0, 16)
@@ -676,6 +679,17 @@ func (op *Operation) Release() {
 		op.opts.Cache.release(op.flat)
 	}
 	op.chunks, op.flat, op.outbound, op.echo, op.tmp = nil, nil, nil, nil, nil
+	// The detectors go back, reset, for the next operation of the same
+	// configuration (a DTMF detector is 17 KiB: making one for every
+	// operation was most of an operation's allocation).
+	if op.detFree != nil && op.det != nil {
+		op.det.Reset()
+		op.detFree.Put(op.det)
+	}
+	if op.vdFree != nil && op.vd != nil {
+		op.vd.Reset()
+		op.vdFree.Put(op.vd)
+	}
 	op.det, op.vd, op.dEv, op.vEv = nil, nil, nil, nil
 }
 

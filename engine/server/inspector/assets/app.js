@@ -460,7 +460,7 @@ function renderRecordings() {
 
 function delivery(n) {
   if (n.delivered) return ['delivered', 'delivered'];
-  if (n.attempts > 0) return [`failed (${n.attempts} attempts)`, 'failed'];
+  if (n.attempts > 0) return [`failed (${n.attempts} ${n.attempts === 1 ? 'attempt' : 'attempts'})`, 'failed'];
   return ['pending', 'pending'];
 }
 

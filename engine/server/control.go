@@ -372,7 +372,9 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 		}
 		c.mu.Lock()
 		e.rec = rec
-		e.timeline = timelineOf(op)
+		if s.keepsTimelines() {
+			e.timeline = timelineOf(op)
+		}
 		if stored {
 			c.lastStore = rec.ready
 			// The operation ends once its recording is stored whole

@@ -119,7 +119,7 @@ func (c *call) deliverAll() {
 			c.mu.Lock()
 			if n.body == nil {
 				n.body = n.build()
-				s.logStore(s.store.SetNotificationBody(c.id, n.seq, n.body))
+				s.setNoteBody(c, n)
 			}
 			c.mu.Unlock()
 		}
@@ -156,7 +156,7 @@ func (c *call) deliver(n *notification) {
 			}
 		}
 		done := n.done
-		s.logStore(s.store.MarkNotification(c.id, n.seq, n.attempts, n.delivered, n.done, n.lastError))
+		s.markNote(c, n)
 		if n.delivered {
 			c.publishNote(n, "delivered")
 		} else {

@@ -15,7 +15,8 @@ import (
 // docs/server.md#restart). Each save builds its row under the call's mu
 // (the caller holds it) and writes it at once: the rows of one call are
 // written in the order its changes happened. A write that fails is logged;
-// only the recordings index decides an outcome (storeRecording).
+// only the recordings index decides an outcome (storeRecording). Without a
+// store (a temporary data directory) every save does nothing.
 
 // savedOptions is what a call row keeps of its options: what its ended
 // operations and recordings still need.
@@ -48,6 +49,9 @@ func kindOf(name string) (opKind, bool) {
 
 // saveCall writes c's row. The caller holds c.mu.
 func (s *Server) saveCall(c *call) {
+	if s.store == nil {
+		return
+	}
 	o := savedOptions{DocsCasing: c.opts.docsCasing, StrictV1: c.opts.strictV1, StrictCompliance: c.opts.strictCompliance,
 		BotApp: c.botApp, ChainID: c.chainID, Source: c.source, Targets: c.targets, ParticipantID: c.participantID, End: c.endInfo}
 	if c.opts.hangup == engine.HangupSilent {
@@ -60,6 +64,9 @@ func (s *Server) saveCall(c *call) {
 
 // saveOp writes e's row. The caller holds c.mu.
 func (s *Server) saveOp(c *call, e *opEntry) {
+	if s.store == nil {
+		return
+	}
 	row := store.Operation{CallID: c.id, ID: e.id, Kind: kindName(e.kind), Ver: e.ver, Root: e.root, ClientContext: e.clientContext,
 		Status: int(e.status), Outcome: int(e.outcome), Ended: e.ended, Stream: e.stream, Timeline: e.timeline, Created: e.created}
 	if e.rec != nil && e.ended {
@@ -72,15 +79,47 @@ func (s *Server) saveOp(c *call, e *opEntry) {
 // of its call's file. Unlike the other saves its error matters: a
 // recording the index does not hold could not be found after a restart.
 func (s *Server) saveRecording(r *recording, opID string, off, size int64) error {
+	if s.store == nil {
+		return nil
+	}
 	return s.store.PutRecording(store.Recording{ID: r.id, CallID: r.c.id, OpID: opID, TokenHash: r.tokenHash[:],
 		Location: r.location, Offset: off, Size: size, Rate: int(r.rate)})
 }
 
 // saveNote adds n to the stored outbox of c. The caller holds c.mu.
 func (s *Server) saveNote(c *call, n *notification) {
+	if s.store == nil {
+		return
+	}
 	s.logStore(s.store.AddNotification(store.Notification{CallID: c.id, Seq: n.seq, ChangeType: n.changeType,
 		ResourceURL: n.resourceURL, Body: n.body}))
 }
+
+// markNote records n's last attempt, and setNoteBody the body it was
+// built with once its recording was stored. The caller holds c.mu.
+func (s *Server) markNote(c *call, n *notification) {
+	if s.store != nil {
+		s.logStore(s.store.MarkNotification(c.id, n.seq, n.attempts, n.delivered, n.done, n.lastError))
+	}
+}
+
+func (s *Server) setNoteBody(c *call, n *notification) {
+	if s.store != nil {
+		s.logStore(s.store.SetNotificationBody(c.id, n.seq, n.body))
+	}
+}
+
+// forget removes a call whose retention has ended.
+func (s *Server) forget(id string) {
+	if s.store != nil {
+		s.logStore(s.store.DeleteCall(id))
+	}
+}
+
+// keepsTimelines reports whether ended operations' timelines are kept as
+// JSON: only a store needs them (a restarted server serves /events from
+// them); otherwise the engine's operations still hold their timelines.
+func (s *Server) keepsTimelines() bool { return s.store != nil }
 
 func (s *Server) logStore(err error) {
 	if err != nil {

@@ -38,7 +38,7 @@ func (s *Server) recover() error {
 	for i := range snap.Calls {
 		cs := &snap.Calls[i]
 		if !cs.Ended.IsZero() && !now.Before(cs.Ended.Add(cs.Retention)) {
-			s.logStore(s.store.DeleteCall(cs.ID))
+			s.forget(cs.ID)
 			continue
 		}
 		c, err := s.restoreCall(cs)
@@ -191,7 +191,7 @@ func (s *Server) restoreCall(cs *store.CallState) (*call, error) {
 			continue
 		}
 		n.body = c.bodyFor(n)
-		s.logStore(s.store.SetNotificationBody(c.id, n.seq, n.body))
+		s.setNoteBody(c, n)
 	}
 	if c.next < len(c.notes) && !c.courier {
 		c.courier = true

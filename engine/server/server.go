@@ -206,7 +206,7 @@ type Server struct {
 	id       identityState
 	hub      hub          // the event stream
 	page     http.Handler // the inspector page (engine/server/inspector)
-	store    store.Store  // the state that survives a restart (persist.go)
+	store    store.Store  // the state that survives a restart (persist.go); nil without a data directory of the caller\'s
 	mediaMem budget       // bytes of caller audio decoded or held (Config.MediaMemory)
 
 	work      tracker // notifications being delivered, recordings being written
@@ -351,15 +351,15 @@ func New(cfg Config) (*Server, error) {
 	s.runner = engine.NewRunner(engine.RunnerOptions{Mode: cfg.Clock, Clock: cfg.RunnerClock, Frame: cfg.Frame,
 		ReceiveTimeout: cfg.ReceiveTimeout, OnEvent: s.onEvent})
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
-	// A data directory of the caller's keeps the server's state in an
-	// embedded database beside the recordings, and a restart on it carries
-	// on (docs/server.md#restart); a temporary one needs no persistence.
 	if err := s.id.init(cfg, s.now, s.tempDir, s.dataDir); err != nil {
 		return nil, err
 	}
-	if s.tempDir {
-		s.store = store.Memory()
-	} else {
+	// A data directory of the caller's keeps the server's state in an
+	// embedded database beside the recordings, and a restart on it carries
+	// on (docs/server.md#restart). A temporary one has no store at all: a
+	// copy of the state that no restart will read is work and memory spent
+	// twice.
+	if !s.tempDir {
 		st, err := store.Open(filepath.Join(s.dataDir, dbName))
 		if err != nil {
 			return nil, fmt.Errorf("server: Config.DataDir = %q: %w", cfg.DataDir, err)
@@ -417,8 +417,10 @@ func (s *Server) Close() error {
 		s.cancel()
 		s.bg.Wait()
 		_ = s.work.wait(context.Background()) // they all stop at quit
-		if cerr := s.store.Close(); cerr != nil {
-			err = cerr
+		if s.store != nil {
+			if cerr := s.store.Close(); cerr != nil {
+				err = cerr
+			}
 		}
 		if s.tempDir {
 			err = os.RemoveAll(s.dataDir)
@@ -472,7 +474,7 @@ func (s *Server) sweep() {
 	}
 	s.mu.Unlock()
 	for _, c := range gone {
-		s.logStore(s.store.DeleteCall(c.id))
+		s.forget(c.id)
 		c.files.remove()
 		s.mediaMem.give(c.mediaBytes.Swap(0))
 	}

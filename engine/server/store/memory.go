@@ -7,8 +7,7 @@ import (
 )
 
 // Memory returns a Store keeping everything in process memory (no
-// persistence): the server uses it when it has no data directory of its
-// own. It has the same semantics as the SQLite store: the same keys,
+// persistence), for tests and embedders. It has the same semantics as the SQLite store: the same keys,
 // the same refusals and errors, the same normalisation (times to UTC
 // nanoseconds, empty byte slices to nil) and the same Load order.
 func Memory() Store {

@@ -116,8 +116,9 @@ func (id *identityState) ready() (*identity.Authority, *identity.CallbackSigner,
 // defaultApp is the audience of callbacks before a token claims the call.
 func (id *identityState) defaultApp() string { return id.cfg.Apps[0].ClientID }
 
-// graphAction names the Graph request for the permission table.
-func graphAction(method string, seg []string) identity.Action {
+// graphAction names the Graph request (the path below /calls) for the
+// permission table.
+func (s *Server) graphAction(method string, seg []string) identity.Action {
 	switch {
 	case len(seg) == 0:
 		return identity.ActPlaceCall
@@ -128,23 +129,8 @@ func graphAction(method string, seg []string) identity.Action {
 	case len(seg) == 3:
 		return identity.ActGetOperation
 	}
-	switch strings.ToLower(strings.TrimPrefix(strings.ToLower(seg[1]), "microsoft.graph.")) {
-	case "answer":
-		return identity.ActAnswer
-	case "recordresponse", "record":
-		return identity.ActRecordResponse
-	case "playprompt":
-		return identity.ActPlayPrompt
-	case "cancelmediaprocessing":
-		return identity.ActCancelMedia
-	case "updaterecordingstatus":
-		return identity.ActUpdateRecordingStatus
-	case "subscribetotone":
-		return identity.ActSubscribeToTone
-	case "senddtmftones":
-		return identity.ActSendDtmfTones
-	}
-	return identity.ActGetCall // an unknown action: routeGraph answers 400
+	_, act := s.action(actionName(seg[1]))
+	return act
 }
 
 // issuer is the iss of this server's access tokens, as the client reached

@@ -629,7 +629,7 @@ func (s *Server) route(q *request) {
 	switch {
 	case len(seg) >= 3 && (strings.EqualFold(seg[0], "v1.0") || strings.EqualFold(seg[0], "beta")) && strings.EqualFold(seg[1], "communications") && strings.EqualFold(seg[2], "calls"):
 		q.ver = strings.ToLower(seg[0])
-		if !q.authorized(graphAction(q.r.Method, seg[3:])) {
+		if !q.authorized(s.graphAction(q.r.Method, seg[3:])) {
 			return
 		}
 		s.routeGraph(q, seg[3:])
@@ -688,8 +688,7 @@ func (s *Server) routeGraph(q *request, seg []string) {
 			s.getOperation(q, seg[0], seg[2])
 		}
 	case len(seg) == 2:
-		action := strings.ToLower(strings.TrimPrefix(strings.ToLower(seg[1]), "microsoft.graph."))
-		h := s.action(action)
+		h, _ := s.action(actionName(seg[1]))
 		if h == nil {
 			q.fail(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment %q.", seg[1]), 0)
 			return
@@ -704,24 +703,33 @@ func (s *Server) routeGraph(q *request, seg []string) {
 
 // action returns the handler of a call action (lower case, without the
 // microsoft.graph. namespace), or nil. A switch, not a map built per request.
-func (s *Server) action(name string) func(*request, string) {
+// action returns the handler of a call action (its lower-case name,
+// without the microsoft.graph. prefix) and the action as the permission
+// table knows it; a nil handler for an unknown name. The one table of
+// the actions: routing and auth both read it.
+func (s *Server) action(name string) (func(*request, string), identity.Action) {
 	switch name {
 	case "answer":
-		return s.answer
+		return s.answer, identity.ActAnswer
 	case "recordresponse", "record":
-		return s.recordResponse
+		return s.recordResponse, identity.ActRecordResponse
 	case "playprompt":
-		return s.playPrompt
+		return s.playPrompt, identity.ActPlayPrompt
 	case "cancelmediaprocessing":
-		return s.cancelMedia
+		return s.cancelMedia, identity.ActCancelMedia
 	case "updaterecordingstatus":
-		return s.updateRecordingStatus
+		return s.updateRecordingStatus, identity.ActUpdateRecordingStatus
 	case "subscribetotone":
-		return s.subscribeToTone
+		return s.subscribeToTone, identity.ActSubscribeToTone
 	case "senddtmftones":
-		return s.sendDtmfTones
+		return s.sendDtmfTones, identity.ActSendDtmfTones
 	}
-	return nil
+	return nil, identity.ActGetCall // answered 400 before auth matters
+}
+
+// actionName is seg, a call action's path segment, as action takes it.
+func actionName(seg string) string {
+	return strings.TrimPrefix(strings.ToLower(seg), "microsoft.graph.")
 }
 
 // pathNotFound answers 404 for a path no route knows.

@@ -7,8 +7,8 @@
 // Two implementations share one contract and one test suite: Open keeps
 // everything in an embedded SQLite database file (modernc.org/sqlite,
 // pure Go, no cgo), and Memory keeps it in process memory, for tests
-// and for whoever mounts the server on a store of their own (the server
-// itself keeps no store without a data directory: nothing would read it). The package knows nothing of the
+// and as the reference another implementation is tested against (the
+// server keeps no store without a data directory: nothing would read it). The package knows nothing of the
 // server: every field it does not need for keys or ordering (states,
 // kinds, status codes, JSON blobs) is opaque to it.
 //

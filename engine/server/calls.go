@@ -575,6 +575,24 @@ func parsePlayPrompt(b []byte) ([]string, *string, error) {
 	return out, cc, nil
 }
 
+// clientContextBody reads the body of an action that takes nothing but
+// an optional clientContext (the body itself may be empty); it answers
+// and returns false when the body is wrong.
+func (q *request) clientContextBody() (*string, bool) {
+	var body struct {
+		ClientContext json.RawMessage `json:"clientContext"`
+	}
+	if !q.decodeBody(true, &body) {
+		return nil, false
+	}
+	cc, err := parseClientContext(body.ClientContext)
+	if err != nil {
+		q.badRequest("%v", err)
+		return nil, false
+	}
+	return cc, true
+}
+
 // parseClientContext parses an optional clientContext (≤ 256 characters).
 func parseClientContext(v json.RawMessage) (*string, error) {
 	if len(v) == 0 || string(v) == "null" {
@@ -598,15 +616,8 @@ func (s *Server) cancelMedia(q *request, id string) {
 	if c == nil {
 		return
 	}
-	var body struct {
-		ClientContext json.RawMessage `json:"clientContext"`
-	}
-	if !q.decodeBody(true, &body) {
-		return
-	}
-	cc, err := parseClientContext(body.ClientContext)
-	if err != nil {
-		q.badRequest("%v", err)
+	cc, ok := q.clientContextBody()
+	if !ok {
 		return
 	}
 	e := &opEntry{id: graph.NewID(), kind: kindCancel, ver: q.ver, root: q.root(), clientContext: cc, status: engine.Completed, ended: true}

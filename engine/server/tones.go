@@ -51,15 +51,8 @@ func (s *Server) subscribeToTone(q *request, id string) {
 	if c == nil {
 		return
 	}
-	var body struct {
-		ClientContext json.RawMessage `json:"clientContext"`
-	}
-	if !q.decodeBody(true, &body) {
-		return
-	}
-	cc, err := parseClientContext(body.ClientContext)
-	if err != nil {
-		q.badRequest("%v", err)
+	cc, ok := q.clientContextBody()
+	if !ok {
 		return
 	}
 	if st := c.currentState(); st != stateEstablished {

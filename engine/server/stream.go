@@ -129,7 +129,8 @@ func (h *hub) unsubscribe(s *subscriber) {
 func (h *hub) read(s *subscriber, dst []StreamEvent) ([]StreamEvent, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	lost := h.each(s, func(ev *StreamEvent) {
+	lost := h.lost(s)
+	h.each(s, func(ev *StreamEvent) {
 		dst = append(dst, StreamEvent{ID: ev.ID, Type: ev.Type, CallID: ev.CallID, Data: append(json.RawMessage(nil), ev.Data...)})
 	})
 	return dst, lost
@@ -140,30 +141,31 @@ func (h *hub) read(s *subscriber, dst []StreamEvent) ([]StreamEvent, bool) {
 func (h *hub) readSSE(s *subscriber, buf []byte) []byte {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	start := len(buf)
-	lost := h.each(s, func(ev *StreamEvent) { buf = append(buf, ev.frame...) })
-	if lost {
-		gap := "event: reset\ndata: {\"type\": \"reset\", \"message\": \"events after the given Last-Event-ID are no longer kept; reload the calls\"}\n\n"
-		buf = append(buf[:start], append([]byte(gap), buf[start:]...)...)
+	if h.lost(s) {
+		buf = append(buf, "event: reset\ndata: {\"type\": \"reset\", \"message\": \"events after the given Last-Event-ID are no longer kept; reload the calls\"}\n\n"...)
 	}
+	h.each(s, func(ev *StreamEvent) { buf = append(buf, ev.frame...) })
 	return buf
 }
 
 // each calls f for the subscriber's events after the last it read, in
-// order, moves it past them, and reports whether some were lost. The
-// caller holds h.mu.
-func (h *hub) each(s *subscriber, f func(*StreamEvent)) bool {
-	oldest := max(h.seq-int64(len(h.ring))+1, 1)
-	lost := s.last+1 < oldest
-	for id := max(s.last+1, oldest); id <= h.seq; id++ {
+// order, and moves it past them. The caller holds h.mu.
+func (h *hub) each(s *subscriber, f func(*StreamEvent)) {
+	for id := max(s.last+1, h.oldest()); id <= h.seq; id++ {
 		ev := &h.ring[(id-1)%ringSize]
 		if s.call == "" || ev.CallID == s.call {
 			f(ev)
 		}
 	}
 	s.last = h.seq
-	return lost
 }
+
+// oldest is the ID of the oldest event the ring holds; lost reports
+// whether events after the subscriber's last have left it unread. The
+// caller holds h.mu.
+func (h *hub) oldest() int64 { return max(h.seq-int64(len(h.ring))+1, 1) }
+
+func (h *hub) lost(s *subscriber) bool { return s.last+1 < h.oldest() }
 
 // Subscribe returns the events of the stream from now on, for one call
 // (callID) or all (""), until ctx ends or the server closes; then the

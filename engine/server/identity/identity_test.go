@@ -1,6 +1,8 @@
 package identity_test
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"os"
 	"path/filepath"
 	"testing"
@@ -191,9 +193,22 @@ func TestCallbackTokensVerifyWithTheJWKSAndAreReused(t *testing.T) {
 	assert.NotEqual(t, tok, later, "signed again after 10 minutes")
 }
 
-func TestSelfSignedCertificates(t *testing.T) {
-	cert, key, err := identity.SelfSigned([]string{"127.0.0.1", "localhost"}, time.Now())
+func TestSelfSignedCertificatesAreTheirOwnAuthority(t *testing.T) {
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	certPEM, keyPEM, err := identity.SelfSigned([]string{"127.0.0.1", "localhost"}, now)
 	require.NoError(t, err)
-	assert.Contains(t, string(cert), "BEGIN CERTIFICATE")
-	assert.Contains(t, string(key), "BEGIN PRIVATE KEY")
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	require.NoError(t, err, "the key belongs to the certificate")
+	cert, err := x509.ParseCertificate(pair.Certificate[0])
+	require.NoError(t, err)
+	roots := x509.NewCertPool()
+	require.True(t, roots.AppendCertsFromPEM(certPEM))
+	for _, host := range []string{"127.0.0.1", "localhost"} {
+		_, err := cert.Verify(x509.VerifyOptions{DNSName: host, Roots: roots, CurrentTime: now})
+		assert.NoError(t, err, "a client trusting the certificate accepts it for %s", host)
+	}
+	_, err = cert.Verify(x509.VerifyOptions{DNSName: "example.com", Roots: roots, CurrentTime: now})
+	assert.Error(t, err, "and for no other host")
+	_, err = cert.Verify(x509.VerifyOptions{DNSName: "localhost", Roots: roots, CurrentTime: now.AddDate(1, 0, 1)})
+	assert.Error(t, err, "it expires after a year")
 }

@@ -113,6 +113,20 @@ func until[T any](t *testing.T, ctx context.Context, js string) T {
 	return v
 }
 
+// timelineGeometry reads, in one evaluation (so that they belong to one
+// drawing), the timeline's scale (msPerPx, origin) and where the first
+// digit and the completion line are drawn (digitX, digitMs, doneX, doneMs).
+func timelineGeometry(t *testing.T, ctx context.Context) map[string]float64 {
+	t.Helper()
+	return eval[map[string]float64](t, ctx, `(() => {
+		const svg = document.querySelector('svg[data-timeline]');
+		const d = svg.querySelector('[data-entry="digit"]'), c = svg.querySelector('[data-entry="completed"]');
+		return {msPerPx: +svg.dataset.msPerPx, origin: +svg.dataset.originX,
+			digitX: +(d.getAttribute('cx') ?? d.getAttribute('x')), digitMs: +d.dataset.ms,
+			doneX: +c.getAttribute('x1'), doneMs: +c.dataset.ms};
+	})()`)
+}
+
 func textOf(sel string) string {
 	return fmt.Sprintf(`(document.querySelector(%q)?.textContent ?? '')`, sel)
 }
@@ -165,13 +179,7 @@ func TestInspectorInABrowser(t *testing.T) {
 		// The caller audio (4 s) widens the drawing once it loads; read every
 		// figure in one evaluation after that, so they belong to one drawing.
 		until[bool](t, ctx, `!!document.querySelector('svg[data-timeline] [data-entry="waveform"]')`)
-		geo := eval[map[string]float64](t, ctx, `(() => {
-			const svg = document.querySelector('svg[data-timeline]');
-			const d = svg.querySelector('[data-entry="digit"]'), c = svg.querySelector('[data-entry="completed"]');
-			return {msPerPx: +svg.dataset.msPerPx, origin: +svg.dataset.originX,
-				digitX: +(d.getAttribute('cx') ?? d.getAttribute('x')), digitMs: +d.dataset.ms,
-				doneX: +c.getAttribute('x1'), doneMs: +c.dataset.ms};
-		})()`)
+		geo := timelineGeometry(t, ctx)
 		require.Greater(t, geo["msPerPx"], 0.0)
 		assert.Equal(t, 3235.0, geo["digitMs"])
 		assert.InDelta(t, geo["origin"]+geo["digitMs"]/geo["msPerPx"], geo["digitX"], 1.0, "digit x")

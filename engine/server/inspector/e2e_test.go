@@ -89,13 +89,7 @@ func TestTheInspectorOnTheRealServer(t *testing.T) {
 		}
 		require.Positive(t, digitMs)
 		until[bool](t, ctx, `!!document.querySelector('svg[data-timeline] [data-entry="completed"]') && !!document.querySelector('svg[data-timeline] [data-entry="waveform"]')`)
-		geo := eval[map[string]float64](t, ctx, `(() => {
-			const svg = document.querySelector('svg[data-timeline]');
-			const d = svg.querySelector('[data-entry="digit"]'), c = svg.querySelector('[data-entry="completed"]');
-			return {msPerPx: +svg.dataset.msPerPx, origin: +svg.dataset.originX,
-				digitX: +(d.getAttribute('cx') ?? d.getAttribute('x')), digitMs: +d.dataset.ms,
-				doneX: +c.getAttribute('x1'), doneMs: +c.dataset.ms};
-		})()`)
+		geo := timelineGeometry(t, ctx)
 		assert.InDelta(t, digitMs, geo["digitMs"], 0.001, "the page draws the server's digit")
 		assert.InDelta(t, doneMs, geo["doneMs"], 0.001)
 		assert.InDelta(t, geo["origin"]+digitMs/geo["msPerPx"], geo["digitX"], 1.0, "digit x within one pixel column")

@@ -488,26 +488,17 @@ func run(o options) error {
 	fmt.Printf("completion notification: %s, completionReason %s\n", nro.GetStatus(), str(reason))
 
 	// 8. Download the recording with its token.
-	wav, err := download(client, str(nro.GetRecordingLocation()), str(nro.GetRecordingAccessToken()))
+	wav, pcm, rate, err := downloadWAV(client, str(nro.GetRecordingLocation()), str(nro.GetRecordingAccessToken()))
 	if err != nil {
 		return err
 	}
-	rd, err := media.NewReader(bytes.NewReader(wav), "recording")
-	if err != nil {
-		return fmt.Errorf("the recording is not a WAV: %w", err)
-	}
-	pcm, err := media.ReadAll(rd)
-	if err != nil {
-		return err
-	}
-	if err := check(rd.Rate() == 16000 && len(pcm) > 16000 && len(wav) == media.HeaderSize+2*len(pcm),
-		"recording: %d Hz, %d samples, %d bytes", rd.Rate(), len(pcm), len(wav)); err != nil {
+	if err := check(rate == 16000 && len(pcm) > 16000, "recording: %d Hz, %d samples", rate, len(pcm)); err != nil {
 		return err
 	}
 	if _, err := download(client, str(nro.GetRecordingLocation()), "wrong"); err == nil {
 		return errors.New("a wrong recording token was accepted")
 	}
-	fmt.Printf("recording: %d bytes, %d Hz, %.2f s\n", len(wav), rd.Rate(), float64(len(pcm))/16000)
+	fmt.Printf("recording: %d bytes, %d Hz, %.2f s\n", len(wav), rate, float64(len(pcm))/16000)
 
 	// 9. playPrompt.
 	pp := communications.NewCallsItemPlayPromptPostRequestBody()
@@ -823,6 +814,27 @@ func control(client *http.Client, base, method, path, body string) (string, erro
 }
 
 // download fetches a recording with its token.
+// downloadWAV downloads a recording and decodes it: a WAV whose size is
+// its header and its samples, nothing more.
+func downloadWAV(client *http.Client, location, token string) ([]byte, []int16, media.SampleRate, error) {
+	wav, err := download(client, location, token)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	rd, err := media.NewReader(bytes.NewReader(wav), "recording")
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("the recording is not a WAV: %w", err)
+	}
+	pcm, err := media.ReadAll(rd)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if len(wav) != media.HeaderSize+2*len(pcm) {
+		return nil, nil, 0, fmt.Errorf("recording: %d bytes for %d samples", len(wav), len(pcm))
+	}
+	return wav, pcm, rd.Rate(), nil
+}
+
 func download(client *http.Client, location, token string) ([]byte, error) {
 	req, err := http.NewRequest("GET", location, nil)
 	if err != nil {

@@ -68,16 +68,24 @@ func (s *Server) subscribeToTone(q *request, id string) {
 	})
 }
 
-// DTMF the service sends: 100 ms tones (Graph docs leave the length open;
-// Q.24 receivers need 40 ms), at −10 dBFS per tone, delays of 0–5 000 ms
-// between them (default 300, sim), at most 64 tones a request (sim).
+// The DTMF sendDtmfTones plays (sim: the Graph docs give none of these).
 const (
-	sendToneMs       = 100
-	sendToneLevel    = -10
+	// 100 ms a tone: 2.5 times the 40 ms a Q.24 receiver must accept, as
+	// a scenario's dtmf segment lasts by default (docs/scenarios.md).
+	sendToneMs = 100
+	// −10 dBFS a tone of the pair: a scenario's default dtmf level, well
+	// inside the −40…0 dBFS a receiver must accept (docs/detectors.md#dtmf).
+	sendToneLevel = -10
+	// 300 ms between tones unless the request says: three times the tone,
+	// the spacing of a person keying digits.
 	defaultToneDelay = 300
-	maxToneDelay     = 5000
-	maxTonesPerSend  = 64
-	sendToneRampMs   = 5 // raised-cosine edges keep the pair's spectrum clean
+	// At most 5 s between tones and 64 tones a request: enough for any
+	// number a bot dials, small enough that one request cannot queue
+	// hours of outbound audio.
+	maxToneDelay    = 5000
+	maxTonesPerSend = 64
+	// 5 ms raised-cosine edges keep the pair's spectrum clean (no click).
+	sendToneRampMs = 5
 )
 
 func msDuration(ms int) time.Duration { return time.Duration(ms) * time.Millisecond }

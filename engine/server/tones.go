@@ -74,7 +74,7 @@ const (
 	// a scenario's dtmf segment lasts by default (docs/scenarios.md).
 	sendToneMs = 100
 	// −10 dBFS a tone of the pair: a scenario's default dtmf level, well
-	// inside the −40…0 dBFS a receiver must accept (docs/detectors.md#dtmf).
+	// inside the −40…−3 dBFS a receiver must accept (docs/detectors.md#dtmf).
 	sendToneLevel = -10
 	// 300 ms between tones unless the request says: three times the tone,
 	// the spacing of a person keying digits.

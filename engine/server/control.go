@@ -285,9 +285,7 @@ func (s *Server) events(q *request, id string) {
 				continue
 			}
 			seen[op.ID] = true
-			for _, ev := range op.Op.Timeline() {
-				out = append(out, graph.Entry(ev, ec.Rate(), op.ID))
-			}
+			out = appendEntries(out, op)
 		}
 	})
 	// Operations recovered after a restart: their stored timelines; and

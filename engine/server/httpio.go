@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,7 +105,7 @@ func (q *request) authorized(act identity.Action) bool {
 		return false
 	case q.s.cfg.Auth == AuthStrict:
 		return q.strict(tok, act)
-	case q.s.cfg.Token != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(q.s.cfg.Token)) != 1:
+	case q.s.cfg.Token != "" && !constantEqual(tok, q.s.cfg.Token):
 		q.w.Header().Set("WWW-Authenticate", `Bearer realm="recsim", error="invalid_token"`)
 		q.fail(http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token validation failure: the bearer token is not the one this server was started with.", 0)
 		return false

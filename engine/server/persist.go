@@ -136,14 +136,16 @@ func timelineOf(op *engine.CallOp) []byte {
 	if op == nil || op.Op == nil {
 		return nil
 	}
-	rate := op.Op.Rate()
-	tl := op.Op.Timeline()
-	out := make([]graph.TimelineEntry, 0, len(tl))
-	for _, ev := range tl {
-		out = append(out, graph.Entry(ev, rate, op.ID))
-	}
-	b, _ := json.Marshal(out)
+	b, _ := json.Marshal(appendEntries(nil, op))
 	return b
+}
+
+// appendEntries appends op's timeline, as /events shows it, to dst.
+func appendEntries(dst []graph.TimelineEntry, op *engine.CallOp) []graph.TimelineEntry {
+	for _, ev := range op.Op.Timeline() {
+		dst = append(dst, graph.Entry(ev, op.Op.Rate(), op.ID))
+	}
+	return dst
 }
 
 // sortEntries orders timeline entries by sample, stably.

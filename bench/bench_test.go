@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/runner"
 )
 
 // benchScene is the throughput scene the Go benchmarks share with the
@@ -87,7 +87,7 @@ func BenchmarkRunnerTick(b *testing.B) {
 		b.Fatal(err)
 	}
 	prefault(2 * calls * perCallGuess(rate))
-	if err := cs.start(calls, engine.RunnerOptions{Mode: engine.Realtime}, noStage{}); err != nil {
+	if err := cs.start(calls, runner.Options{Mode: runner.Realtime}, noStage{}); err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(2 * calls * int64(cs.frame))

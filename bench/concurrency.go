@@ -9,6 +9,7 @@ import (
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
+	"github.com/recsim/recsim/engine/runner"
 	"github.com/recsim/recsim/media"
 )
 
@@ -30,7 +31,7 @@ func CallRequests() [2]string {
 const callRecordSeconds = 10
 
 // frameDur is the runner's frame.
-const frameDur = engine.FrameMs * time.Millisecond
+const frameDur = media.FrameDuration
 
 // offsetVariants is how many different starting points into the shared
 // audio the calls use (call i uses variant i mod offsetVariants), so that
@@ -49,14 +50,14 @@ type callSet struct {
 	offsets []int // per variant
 	ops     int   // queued operations per call
 	reqs    [2]engine.RecordRequest
-	r       *engine.Runner
-	rcs     []*engine.PacedCall
+	r       *runner.Runner
+	rcs     []*runner.PacedCall
 	cache   *engine.Cache // shared by every call's operations
 
 	// Bookkeeping written by OnEvent under the call's lock; the index is
 	// built before the runner runs and only read while it runs.
 	index    map[*engine.CallOp]int // op → call*ops + k
-	seen     []uint8                // OpEnded events per op
+	seen     []uint8                // EvCompleted events per op
 	outcomes []engine.Outcome
 	ends     []int64
 }
@@ -95,10 +96,10 @@ func (cs *callSet) track(n int) {
 
 // start puts n calls on a new runner with opts (OnEvent is set here).
 // After track, it keeps the bookkeeping of every operation.
-func (cs *callSet) start(n int, opts engine.RunnerOptions, stage Stage) error {
+func (cs *callSet) start(n int, opts runner.Options, stage Stage) error {
 	track := cs.index != nil
-	opts.OnEvent = func(rc *engine.PacedCall, ev engine.CallEvent) {
-		if ev.Kind != engine.OpEnded {
+	opts.OnEvent = func(rc *runner.PacedCall, ev engine.CallEvent) {
+		if ev.Kind != engine.EvCompleted {
 			return
 		}
 		if track {
@@ -121,8 +122,8 @@ func (cs *callSet) start(n int, opts engine.RunnerOptions, stage Stage) error {
 		}
 		ev.Op.Op = nil
 	}
-	cs.r = engine.NewRunner(opts)
-	cs.rcs = make([]*engine.PacedCall, 0, n)
+	cs.r = runner.New(opts)
+	cs.rcs = make([]*runner.PacedCall, 0, n)
 	for i := range n {
 		c, err := engine.NewCall(engine.CallOptions{Ops: cs.opOptions()})
 		if err != nil {
@@ -162,7 +163,7 @@ func (cs *callSet) start(n int, opts engine.RunnerOptions, stage Stage) error {
 func (cs *callSet) positions() []int64 {
 	pos := make([]int64, len(cs.rcs))
 	for i, rc := range cs.rcs {
-		rc.View(func(c *engine.Call) { pos[i] = c.Position() })
+		rc.View(func(c *engine.Call) { pos[i] = c.State().Position })
 	}
 	return pos
 }
@@ -206,10 +207,10 @@ func (cs *callSet) check(pos []int64) (verdict, error) {
 		}
 		rf := ref{cum: []int{0}, outcomes: make([]engine.Outcome, cs.ops), ends: make([]int64, cs.ops)}
 		ended := 0
-		for c.Position() < maxPos[vi] && c.Busy() {
+		for c.State().Position < maxPos[vi] && c.State().Busy {
 			ev = c.Advance(cs.frame, ev[:0])
 			for _, e := range ev {
-				if e.Kind != engine.OpEnded {
+				if e.Kind != engine.EvCompleted {
 					continue
 				}
 				ended++
@@ -294,7 +295,7 @@ func heapInUse() uint64 {
 }
 
 // concurrency runs calls calls at rate on a realtime runner for dur.
-func concurrency(ctx context.Context, calls, rate int, dur time.Duration, clock engine.Clock, p Progress) (ConcurrencyRun, error) {
+func concurrency(ctx context.Context, calls, rate int, dur time.Duration, clock runner.Clock, p Progress) (ConcurrencyRun, error) {
 	run := ConcurrencyRun{Calls: calls, Rate: rate, Workers: runtime.GOMAXPROCS(0)}
 	// Each call gets enough operations to last the run: they end every
 	// 2–8 s (the first may end at once if its offset lands on a '#').
@@ -313,7 +314,7 @@ func concurrency(ctx context.Context, calls, rate int, dur time.Duration, clock 
 	t0 := time.Now()
 	prefault(2 * int64(calls) * perCallGuess(rate))
 	base := heapInUse()
-	opts := engine.RunnerOptions{Mode: engine.Realtime, Clock: clock, Workers: run.Workers,
+	opts := runner.Options{Mode: runner.Realtime, Clock: clock, Workers: run.Workers,
 		FrameLateness: func(w int, late time.Duration) { hists[w].add(late) }}
 	if err := cs.start(calls, opts, st); err != nil {
 		st.Done()

@@ -3,7 +3,7 @@
 // how every figure is measured and how to read the table.
 //
 // Run measures four sections (throughput per core, real-time concurrency
-// on engine.Runner, server load through engine/server over loopback, and
+// on runner.Runner, server load through engine/server over loopback, and
 // scaling) and returns a Report that prints as tables (WriteText) or JSON
 // (WriteJSON), and that WriteCompare sets against an earlier one.
 //

@@ -10,10 +10,9 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/recsim/recsim/engine/runner"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/recsim/recsim/engine"
 )
 
 func TestStatIsTheMinimumMedianAndMaximumOfTheRuns(t *testing.T) {
@@ -153,7 +152,7 @@ func TestTheReferenceCatchesLostAndDuplicatedOperations(t *testing.T) {
 	cs, err := newCallSet(8000, 4*time.Second, 4)
 	require.NoError(t, err)
 	cs.track(3)
-	require.NoError(t, cs.start(3, engine.RunnerOptions{Mode: engine.Realtime}, noStage{}))
+	require.NoError(t, cs.start(3, runner.Options{Mode: runner.Realtime}, noStage{}))
 	for range 200 {
 		cs.r.Tick()
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/runner"
 )
 
 // Section names, for Config.Only.
@@ -43,7 +43,7 @@ type Config struct {
 	// scaling; the server section runs only when named here).
 	Only []string `json:"only"`
 
-	Clock    engine.Clock `json:"-"` // the realtime runner's clock; nil: the wall clock
+	Clock    runner.Clock `json:"-"` // the realtime runner's clock; nil: the wall clock
 	Progress Progress     `json:"-"` // nil: NoProgress
 }
 

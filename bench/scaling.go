@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/runner"
 )
 
 // ScaleFactors returns the work multiples of the scaling table (a new
@@ -48,7 +48,7 @@ func scaling(calls, rate, ticks int, p Progress) ([]ScalingRun, error) {
 		st := p.Stage(fmt.Sprintf("scaling %d×: %d calls, setup", f, n), int64(n))
 		prefault(2 * int64(n) * perCallGuess(rate))
 		base := heapInUse()
-		err := cs.start(n, engine.RunnerOptions{Mode: engine.Realtime, Workers: runtime.GOMAXPROCS(0)}, st)
+		err := cs.start(n, runner.Options{Mode: runner.Realtime, Workers: runtime.GOMAXPROCS(0)}, st)
 		st.Done()
 		if err != nil {
 			return nil, err

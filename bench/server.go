@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/runner"
 	"github.com/recsim/recsim/engine/server"
 	"github.com/recsim/recsim/media"
 )
@@ -143,7 +143,7 @@ func serverLoad(ctx context.Context, calls int, p Progress) (ServerRun, error) {
 	}
 	// The server's defaults, notification timeouts included: what `recsim
 	// serve` runs with.
-	srv, err := server.New(server.Config{Clock: engine.Fast})
+	srv, err := server.New(server.Config{Clock: runner.Fast})
 	if err != nil {
 		return run, err
 	}

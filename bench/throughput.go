@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/recsim/recsim/dtmf"
@@ -59,7 +60,7 @@ type Kernel struct {
 }
 
 // FrameSamples is the frame the kernels are fed: 20 ms, the engine's.
-func FrameSamples(rate int) int { return rate * engine.FrameMs / 1000 }
+func FrameSamples(rate int) int { return int(media.SampleRate(rate).N(media.FrameDuration)) }
 
 // NewKernel returns the named kernel over sc.
 func NewKernel(name string, sc *Scene) (*Kernel, error) {
@@ -154,7 +155,7 @@ func newPipeline(sc *Scene) (*Kernel, error) {
 			}
 			w, err := media.NewWriter(&f, rate)
 			if err == nil {
-				err = w.Write(op.Recording())
+				err = w.Write(slices.Concat(op.RecordingParts()...))
 			}
 			if err == nil {
 				err = w.Close()

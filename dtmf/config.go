@@ -32,6 +32,7 @@ type ConfigError struct {
 	Want  string
 }
 
+// Error names the field, its value and the valid range.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("dtmf: Config.%s = %v: %s", e.Field, e.Value, e.Want)
 }

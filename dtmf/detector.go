@@ -14,6 +14,7 @@ const (
 	KeyUp                        // the digit ended
 )
 
+// String returns the kind's name (for logs and test messages).
 func (k EventKind) String() string {
 	switch k {
 	case KeyDown:

@@ -35,7 +35,6 @@ type Cache struct {
 	// sync.Pool each: the garbage collector empties them when idle).
 	freeDTMF lru[dtmf.Config, *sync.Pool]
 	freeVAD  lru[vad.Config, *sync.Pool]
-	recs     media.Pool // contiguous recordings (Operation.Recording)
 	chunks   media.Pool // recording chunks of chunkSamples
 }
 
@@ -162,21 +161,6 @@ func (c *Cache) beep(rate media.SampleRate, b BeepConfig) []int16 {
 	}
 	pcm, _ := shared(&c.mu, &c.beeps, k, synth) // synth never fails
 	return pcm
-}
-
-// recording returns an empty buffer with room for n samples.
-func (c *Cache) recording(n int) []int16 {
-	if c == nil {
-		return make([]int16, 0, n)
-	}
-	return c.recs.Get(n)
-}
-
-// release hands a recording buffer back for reuse.
-func (c *Cache) release(b []int16) {
-	if c != nil {
-		c.recs.Put(b)
-	}
 }
 
 // lru is a small least-recently-used map of at most max entries. Lookups

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -82,7 +83,7 @@ func TestOperationsWithAndWithoutACacheGiveTheSameResult(t *testing.T) {
 		op, err := NewOperation(req, nil, o, 0)
 		require.NoError(t, err)
 		op.ProcessAll(caller, 0, EndSilence)
-		return op.Result(), append([]int16(nil), op.Recording()...), append([]Event(nil), op.Timeline()...)
+		return op.Result(), append([]int16(nil), slices.Concat(op.RecordingParts()...)...), append([]Event(nil), op.Timeline()...)
 	}
 	r0, rec0, tl0 := run(nil)
 	c := NewCache(0)
@@ -132,4 +133,26 @@ func TestReleasedDetectorsServeTheNextOperationAsNewOnes(t *testing.T) {
 		assert.Equal(t, wantTL, tl)
 	}
 	assert.Equal(t, OutStopTone, want.Outcome)
+}
+
+// TestAReleasedOperationKeepsNoAudio: Release drops the outbound audio,
+// the beep's echo and the recording chunks of an ended operation, and
+// keeps its result, span and timeline.
+func TestAReleasedOperationKeepsNoAudio(t *testing.T) {
+	o := DefaultOptions(8000)
+	o.Beep.Echo = true
+	op, err := NewOperation(DefaultRecordRequest(), nil, o, 0)
+	require.NoError(t, err)
+	op.ProcessAll(media.Noise(media.Pink, 1, 8000*2, -30), 0, EndSilence)
+	require.True(t, op.Done())
+	require.NotEmpty(t, op.outbound, "the beep was played")
+	require.NotEmpty(t, op.echo)
+	require.NotEmpty(t, op.chunks)
+	result, span := op.Result(), op.Span()
+	op.Release()
+	assert.Nil(t, op.outbound)
+	assert.Nil(t, op.echo)
+	assert.Nil(t, op.chunks)
+	assert.Equal(t, result, op.Result())
+	assert.Equal(t, span, op.Span())
 }

@@ -8,61 +8,71 @@ import (
 	"github.com/recsim/recsim/media"
 )
 
-// HangupPolicy is what a hang-up does to the running operation (docs/call.md).
-type HangupPolicy uint8
-
-// Hang-up policies.
-const (
-	HangupNotify HangupPolicy = iota // the hang-up row (410/8528), partial recording kept (default)
-	HangupSilent                     // no completion at all, as users report of the real service
-)
-
 // CallOptions configure a call.
 type CallOptions struct {
 	Ops        Options // the template of every operation's options (its Rate is the call's media rate)
-	Hangup     HangupPolicy
 	EndOfMedia EndOfMedia
+	// SilentHangup: a hang-up ends the running and queued operations
+	// without a completion (CallOp.Silent), as users report of the real
+	// service; otherwise they end with the hang-up row (410/8528) and the
+	// running one keeps its partial recording (docs/call.md).
+	SilentHangup bool
 }
 
-// CallOp is an operation queued on, running on or ended on a call.
+// CallOp is an operation queued on, running on or ended on a call. It is
+// queued while Op is nil and Outcome is OutcomeNone, running while Op is
+// set and Outcome is OutcomeNone, and ended once Outcome is set (Op stays
+// nil for an operation that ended before it started).
 type CallOp struct {
 	ID     string
 	Play   bool // playPrompt (else recordResponse)
 	Req    RecordRequest
 	prompt *PromptAudio
 	Op     *Operation // nil until it starts (and for ops ended before starting)
-	Status Status
 	// Outcome once ended; Silent marks an operation ended by a silent
 	// hang-up, which sends no completion.
 	Outcome Outcome
 	Silent  bool
 }
 
-// CallEventKind says what happened to an operation during Advance.
-type CallEventKind uint8
-
-// Call event kinds.
-const (
-	OpStarted       CallEventKind = iota + 1 // dequeued; Op is running
-	OpListenStarted                          // recording started (streamWhileRecording's early notification)
-	OpEnded                                  // ended; Outcome says how
-	CallHungUp                               // the caller hung up (end of media with policy hangup, or a hangup segment)
-	// ToneDetected: the call's tone subscription (SubscribeTones) heard a
-	// digit: Tone is the key, At the sample of the caller stream where it
-	// began (Op is nil).
-	ToneDetected
-	// OpProgressed: the running operation's timeline has new entries
-	// (at most one per Advance, only when it grew; the ones an OpStarted,
-	// OpListenStarted or OpEnded brings are not announced twice).
-	OpProgressed
-)
-
-// CallEvent is one change reported by the call.
+// CallEvent is one change reported by the call. Its Kind is one of
+//
+//   - EvStart: Op was dequeued and runs;
+//   - EvListenStart: Op started recording (streamWhileRecording's early
+//     notification);
+//   - EvProgress: Op's timeline has new entries (at most one per Advance,
+//     only when it grew; the entries an EvStart, EvListenStart or
+//     EvCompleted brings are not announced twice);
+//   - EvCompleted: Op ended; its Outcome says how;
+//   - EvDigit: the call's tone subscription (SubscribeTones) heard Tone,
+//     which began at caller-stream sample At (Op is nil);
+//   - EvHangup: the caller hung up (end of media under the hang-up policy,
+//     or SetMedia's hangupAtEnd); Op is nil, and the EvCompleted events of
+//     the operations it ended follow.
 type CallEvent struct {
-	Kind CallEventKind
-	Op   *CallOp // nil for CallHungUp and ToneDetected
-	Tone byte    // ToneDetected: '0'-'9', '*', '#', 'A'-'D'
-	At   int64   // ToneDetected: the caller-stream sample where the tone began
+	Kind EventKind
+	Op   *CallOp // nil for EvDigit and EvHangup
+	Tone byte    // EvDigit: '0'-'9', '*', '#', 'A'-'D'
+	At   int64   // EvDigit: the caller-stream sample where the tone began
+}
+
+// CallState is what a call is doing, as Call.State reports it.
+type CallState struct {
+	Rate          media.SampleRate // the call's media rate
+	Position      int64            // caller-stream samples consumed so far
+	MediaPosition int              // samples of the media last set that the call has consumed
+	Busy          bool             // an operation is running or queued
+	// Advancing: Advance would consume caller samples now (an operation
+	// runs, or a tone subscription listens to media still to play).
+	// A queued operation waiting for its prompt (PromptAudio.Pending)
+	// leaves a call Busy but not Advancing.
+	Advancing bool
+	// Stalled: the media ended under the stall policy and the caller
+	// sends no more frames; whoever drives the call decides when the
+	// receive timeout has passed and calls Stall (package runner does).
+	Stalled    bool
+	Subscribed bool // a tone subscription is on (SubscribeTones)
+	Ended      bool
 }
 
 // Call is one call's continuous caller stream and media queue
@@ -105,20 +115,8 @@ func NewCall(opts CallOptions) (*Call, error) {
 	return &Call{opts: opts, rate: opts.Ops.Rate, silence: make([]int16, block)}, nil
 }
 
-// Rate returns the call's media rate.
-func (c *Call) Rate() media.SampleRate { return c.rate }
-
-// Position returns the caller stream samples consumed so far.
-func (c *Call) Position() int64 { return c.pos }
-
-// Ended reports whether the call has ended.
-func (c *Call) Ended() bool { return c.ended }
-
-// Busy reports whether an operation is running or queued.
-func (c *Call) Busy() bool { return len(c.queue) > 0 }
-
 // SubscribeTones makes the call report every digit on the caller stream
-// from now on as a ToneDetected event (subscribeToTone,
+// from now on as an EvDigit event (subscribeToTone,
 // docs/call.md#tones), whether an operation runs or not: a subscribed
 // call consumes its caller stream even when idle, until its media ends
 // (then only while an operation runs). A second call does nothing.
@@ -141,37 +139,13 @@ func (c *Call) SubscribeTones() error {
 	return nil
 }
 
-// ListenTones runs a tone subscription over the whole of pcm, a caller
-// stream at opts.Rate, as a subscribed call with no operation would: the
-// ToneDetected events, in order (scenarios use it for subscribeToTone).
-func ListenTones(pcm []int16, opts Options) ([]CallEvent, error) {
-	c, err := NewCall(CallOptions{Ops: opts, EndOfMedia: EndSilence})
-	if err != nil {
-		return nil, err
-	}
-	if err := c.SetMedia(pcm, false); err != nil {
-		return nil, err
-	}
-	if err := c.SubscribeTones(); err != nil {
-		return nil, err
-	}
-	var ev []CallEvent
-	for c.active() {
-		ev = c.Advance(block, ev)
-	}
-	return ev, nil
-}
-
-// Subscribed reports whether the call reports tones.
-func (c *Call) Subscribed() bool { return c.tones != nil }
-
 // listen feeds pcm, the stream from sample c.pos on, to the tone
 // subscription and appends the digits it decided.
 func (c *Call) listen(pcm []int16, ev []CallEvent) []CallEvent {
 	c.toneEv = c.tones.Process(c.toneEv[:0], pcm)
 	for _, e := range c.toneEv {
 		if e.Kind == dtmf.KeyDown {
-			ev = append(ev, CallEvent{Kind: ToneDetected, Tone: e.Digit, At: c.tonesFrom + e.Onset})
+			ev = append(ev, CallEvent{Kind: EvDigit, Tone: e.Digit, At: c.tonesFrom + e.Onset})
 		}
 	}
 	return ev
@@ -186,14 +160,11 @@ func (c *Call) idleListening() bool {
 // active reports whether Advance would consume anything.
 func (c *Call) active() bool { return (c.running || c.idleListening()) && !c.ended }
 
-// MediaPosition returns how many samples of the media last set the call
-// has consumed.
-func (c *Call) MediaPosition() int { return c.mediaPos }
-
-// Stalled reports whether the caller's media has stopped (stall policy):
-// whoever drives the call decides when the receive timeout has passed and
-// calls Stall (the Runner does).
-func (c *Call) Stalled() bool { return c.stalled }
+// State reports what the call is doing.
+func (c *Call) State() CallState {
+	return CallState{Rate: c.rate, Position: c.pos, MediaPosition: c.mediaPos, Busy: len(c.queue) > 0,
+		Advancing: c.active(), Stalled: c.stalled, Subscribed: c.tones != nil, Ended: c.ended}
+}
 
 // History returns every operation of the call in the order queued.
 func (c *Call) History() []*CallOp { return c.history }
@@ -213,8 +184,8 @@ func (c *Call) SetMedia(pcm []int16, hangupAtEnd bool) error {
 }
 
 // Record queues a recordResponse. With bargeInAllowed it first cancels the
-// running and queued operations (returned in ev as OpEnded) and starts at
-// once. The returned op is Running or NotStarted.
+// running and queued operations (returned in ev as EvCompleted) and starts at
+// once. The returned op is running or queued.
 func (c *Call) Record(id string, req RecordRequest, prompt *PromptAudio, ev []CallEvent) (*CallOp, []CallEvent, error) {
 	return c.enqueue(&CallOp{ID: id, Req: req, prompt: prompt}, req.BargeInAllowed, ev)
 }
@@ -231,7 +202,6 @@ func (c *Call) enqueue(op *CallOp, bargeIn bool, ev []CallEvent) (*CallOp, []Cal
 	if bargeIn {
 		ev = c.CancelMedia(ev)
 	}
-	op.Status = NotStarted
 	c.queue = append(c.queue, op)
 	c.history = append(c.history, op)
 	ev = c.startNext(ev)
@@ -243,7 +213,7 @@ func (c *Call) enqueue(op *CallOp, bargeIn bool, ev []CallEvent) (*CallOp, []Cal
 // does) and starts it if it is at the head of the queue. It does nothing
 // if op has ended meanwhile (canceled, hung up).
 func (c *Call) SetPrompt(op *CallOp, prompt *PromptAudio, ev []CallEvent) []CallEvent {
-	if op.prompt == nil || !op.prompt.Pending || op.Status != NotStarted || c.ended {
+	if op.prompt == nil || !op.prompt.Pending || op.Op != nil || op.Outcome != OutcomeNone || c.ended {
 		return ev
 	}
 	op.prompt = prompt
@@ -265,20 +235,18 @@ func (c *Call) startNext(ev []CallEvent) []CallEvent {
 			op.Op, err = NewOperation(op.Req, op.prompt, c.opts.Ops, c.pos)
 		}
 		if err != nil { // options were validated with the call; unreachable
-			op.Op = nil
-			op.Status, op.Outcome = Failed, OutUnspecified
+			op.Op, op.Outcome = nil, OutUnspecified
 			c.queue = c.queue[1:]
-			ev = append(ev, CallEvent{Kind: OpEnded, Op: op})
+			ev = append(ev, CallEvent{Kind: EvCompleted, Op: op})
 			continue
 		}
 		if !op.Play && c.lastStopTone {
 			op.Op.ignoreHeldTone = true
 		}
-		op.Status = Running
 		c.running = true
-		ev = append(ev, CallEvent{Kind: OpStarted, Op: op})
+		ev = append(ev, CallEvent{Kind: EvStart, Op: op})
 		if op.Op.listened {
-			ev = append(ev, CallEvent{Kind: OpListenStarted, Op: op})
+			ev = append(ev, CallEvent{Kind: EvListenStart, Op: op})
 		}
 		ev = c.reap(ev) // it may have ended at once (a prompt that failed)
 	}
@@ -292,13 +260,12 @@ func (c *Call) reap(ev []CallEvent) []CallEvent {
 	}
 	op := c.queue[0]
 	op.Outcome = op.Op.outcome
-	op.Status = ResultOf(op.Outcome).Status
 	op.prompt = nil // played: an ended operation keeps no audio it will not use
 	c.lastStopTone = op.Outcome == OutStopTone
 	c.queue[0] = nil
 	c.queue = c.queue[1:]
 	c.running = false
-	return append(ev, CallEvent{Kind: OpEnded, Op: op})
+	return append(ev, CallEvent{Kind: EvCompleted, Op: op})
 }
 
 // CancelMedia cancels the running and all queued operations
@@ -308,8 +275,8 @@ func (c *Call) CancelMedia(ev []CallEvent) []CallEvent {
 		if i == 0 && c.running {
 			op.Op.Stop(OutCanceled)
 		}
-		op.Outcome, op.Status, op.prompt = OutCanceled, Failed, nil
-		ev = append(ev, CallEvent{Kind: OpEnded, Op: op})
+		op.Outcome, op.prompt = OutCanceled, nil
+		ev = append(ev, CallEvent{Kind: EvCompleted, Op: op})
 		c.queue[i] = nil
 	}
 	c.queue, c.running, c.lastStopTone = c.queue[:0], false, false
@@ -325,13 +292,13 @@ func (c *Call) Hangup(ev []CallEvent) []CallEvent {
 		return ev
 	}
 	c.ended = true
-	silent := c.opts.Hangup == HangupSilent
+	silent := c.opts.SilentHangup
 	for i, op := range c.queue {
 		if i == 0 && c.running {
 			op.Op.Stop(OutCallTerminated)
 		}
-		op.Outcome, op.Status, op.Silent, op.prompt = OutCallTerminated, Failed, silent, nil
-		ev = append(ev, CallEvent{Kind: OpEnded, Op: op})
+		op.Outcome, op.Silent, op.prompt = OutCallTerminated, silent, nil
+		ev = append(ev, CallEvent{Kind: EvCompleted, Op: op})
 		c.queue[i] = nil
 	}
 	c.queue, c.running = c.queue[:0], false
@@ -383,9 +350,9 @@ func (c *Call) Advance(n int, ev []CallEvent) []CallEvent {
 		}
 		n -= used
 		if !listened && op.Op.listened {
-			ev = append(ev, CallEvent{Kind: OpListenStarted, Op: op})
+			ev = append(ev, CallEvent{Kind: EvListenStart, Op: op})
 		} else if len(op.Op.timeline) > entries && !op.Op.Done() {
-			ev = append(ev, CallEvent{Kind: OpProgressed, Op: op})
+			ev = append(ev, CallEvent{Kind: EvProgress, Op: op})
 		}
 		ev = c.reap(ev)
 		ev = c.startNext(ev)
@@ -393,7 +360,7 @@ func (c *Call) Advance(n int, ev []CallEvent) []CallEvent {
 	if (c.running || c.tones != nil) && !c.ended && c.mediaPos >= len(c.media) && !c.stalled {
 		switch {
 		case c.hangupEnd || c.opts.EndOfMedia == EndHangup && c.media != nil:
-			ev = append(ev, CallEvent{Kind: CallHungUp})
+			ev = append(ev, CallEvent{Kind: EvHangup})
 			ev = c.Hangup(ev)
 		case c.opts.EndOfMedia == EndStall && c.media != nil:
 			c.stalled = true

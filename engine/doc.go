@@ -9,26 +9,25 @@
 // ParseRecordRequest for the JSON a bot sends), make an Operation with
 // NewOperation and feed it the caller's audio with Process, frame by
 // frame, until Done. Result is its row of the results table (completion
-// reason, status, code, subcode, message: docs/results.md); Recording is
-// what was recorded; Timeline lists what happened, in samples; Span says
-// where the phases and timers fell. ProcessAll does the feeding loop for
-// audio held in memory, with an EndOfMedia policy for audio that ends
-// first. Stop ends an operation from outside (cancel, hang-up, stall).
+// reason, failed or completed, code, subcode, message, whether there is a
+// recording: docs/results.md); RecordingParts is what was recorded;
+// Timeline lists what happened, in samples; Span says where the phases and
+// timers fell. ProcessAll does the feeding loop for audio held in memory,
+// with an EndOfMedia policy for audio that ends first. Stop ends an
+// operation from outside (cancel, hang-up, stall); Release gives back its
+// audio once it has been read.
 //
 // # A call
 //
-// A Call is one caller stream and its media queue (docs/call.md):
-// Record and PlayPrompt queue operations that run in order on the same
-// continuous stream, CancelMedia and barge-in cancel them, Hangup ends the
-// call, SetMedia says what the caller sends from now on. Advance moves the
-// stream on and reports what happened as CallEvents.
+// A Call is one caller stream and its media queue (docs/call.md): Record
+// and PlayPrompt queue operations that run in order on the same continuous
+// stream, CancelMedia and barge-in cancel them, Hangup ends the call,
+// SetMedia says what the caller sends from now on, SubscribeTones reports
+// every digit the caller presses. Advance moves the stream on and reports
+// what happened as CallEvents; State says what the call is doing.
 //
-// # Many calls, in real time
-//
-// A Runner paces many calls: in Realtime mode it advances every busy call
-// a frame per tick of its Clock (Pace), in Fast mode an operation runs to
-// its end as soon as it starts. Both give the same results. Tests drive it
-// with a fake Clock and Tick.
+// Many calls in real time are package runner's (engine/runner); the JSON a
+// bot sends and receives is package graph's (engine/graph).
 //
 // Units: time is a sample index (int64) on the caller stream's clock; a
 // timer fires at an exact sample. time.Duration and seconds appear only in
@@ -36,17 +35,15 @@
 //
 // Buffers: Process and Advance take caller-owned samples, copy what they
 // record and never retain the caller's slice. Events are appended to
-// caller-supplied slices (ev = c.Advance(n, ev[:0])). Recording, Timeline
-// and Outbound return slices that alias the operation's own buffers: copy
-// them to keep them past Release or past the operation. A Cache in the
-// Options shares read-only beeps and recycles recording buffers; its
-// owner keeps it for as long as its operations run.
+// caller-supplied slices (ev = c.Advance(n, ev[:0])). RecordingParts,
+// Timeline and Outbound return slices that alias the operation's own
+// buffers: copy them to keep them past Release or past the operation. A
+// Cache in the Options shares read-only tables and beeps and recycles
+// recording chunks and detectors; its owner keeps it for as long as its
+// operations run.
 //
-// Concurrency: Operation and Call read no clock, start no goroutine and are
-// not safe for concurrent use. Runner and Cache are safe for concurrent
-// use; each call under a runner has its own lock (PacedCall.Do,
-// PacedCall.View), and in realtime mode Pace may spread the calls over
-// several workers.
+// Concurrency: Operation and Call read no clock, start no goroutine and
+// are not safe for concurrent use. A Cache is safe for concurrent use.
 //
 // Zero allocations: Process and Advance do not allocate per frame in
 // steady state (asserted by tests).

@@ -1,8 +1,8 @@
 package engine
 
-import "strconv"
-
-// EventKind is the type of a timeline event.
+// EventKind is the type of a timeline event (and of a CallEvent).
+// Package graph spells the kinds as the timeline's JSON does
+// (docs/timeline.md).
 type EventKind uint8
 
 // Timeline event kinds.
@@ -19,23 +19,11 @@ const (
 	EvTimerArmed                         // maxSilence armed; Deadline is when it fires
 	EvTimerDisarmed                      // a timer disarmed (Detail says which)
 	EvCompleted                          // the operation ended; Outcome says how
+	EvProgress                           // (CallEvent only) the running operation's timeline grew
+	EvHangup                             // (CallEvent only) the caller hung up
 	evBeepFault                          // internal mark: the beep cannot play
 	evFault                              // internal mark: injected fault
 )
-
-// String returns the kind's name in the timeline's JSON (docs/timeline.md).
-func (k EventKind) String() string {
-	names := [...]string{
-		EvStart: "operationStart", EvPromptStart: "promptStart", EvPromptEnd: "promptEnd",
-		EvBeepStart: "beepStart", EvBeepEnd: "beepEnd", EvListenStart: "listenStart",
-		EvSpeechStart: "speechStart", EvSpeechEnd: "speechEnd", EvDigit: "digit",
-		EvTimerArmed: "timerArmed", EvTimerDisarmed: "timerDisarmed", EvCompleted: "completed",
-	}
-	if int(k) < len(names) && names[k] != "" {
-		return names[k]
-	}
-	return "EventKind(" + strconv.Itoa(int(k)) + ")"
-}
 
 // Event details (constant strings, so recording an event never allocates).
 const (

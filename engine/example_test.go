@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/recsim/recsim/engine"
@@ -32,16 +33,19 @@ func ExampleOperation() {
 	}
 
 	r := op.Result()
-	fmt.Println(r.Reason, r.Status, r.Code, r.Subcode)
-	fmt.Printf("recorded %.2f s\n", float64(len(op.Recording()))/float64(rate))
+	fmt.Println(r.Reason, r.Code, r.Subcode, "failed:", r.Failed)
+	fmt.Printf("recorded %.2f s\n", float64(len(slices.Concat(op.RecordingParts()...)))/float64(rate))
 	for _, e := range op.Timeline() {
-		if e.Kind == engine.EvDigit || e.Kind == engine.EvCompleted {
-			fmt.Printf("%s at %.3f s\n", e.Kind, float64(e.Sample)/float64(rate))
+		switch e.Kind {
+		case engine.EvDigit:
+			fmt.Printf("digit %c at %.3f s\n", e.Digit, float64(e.Sample)/float64(rate))
+		case engine.EvCompleted:
+			fmt.Printf("completed at %.3f s\n", float64(e.Sample)/float64(rate))
 		}
 	}
 	// Output:
-	// stopToneDetected Completed 200 8514
+	// stopToneDetected 200 8514 failed: false
 	// recorded 2.00 s
-	// digit at 2.400 s
+	// digit # at 2.400 s
 	// completed at 2.435 s
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -34,7 +35,7 @@ func FuzzOperation(f *testing.F) {
 		require.NoError(t, err)
 		op.ProcessAll(pcm, int(frame)%4000+1, engine.EndSilence)
 		require.True(t, op.Done())
-		rec := op.Recording()
+		rec := slices.Concat(op.RecordingParts()...)
 		require.LessOrEqual(t, len(rec), int(d)*8000)
 		last := int64(-1)
 		for _, ev := range op.Timeline() {

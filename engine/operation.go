@@ -106,12 +106,10 @@ type Operation struct {
 	tmp     []int16 // scratch block for mixing the echo
 
 	// The caller samples from L on, in chunks of chunkSamples (all full but
-	// the last); recN counts them. flat is Recording's contiguous copy, made
-	// at its first call once the operation has ended.
+	// the last); recN counts them.
 	chunks   [][]int16
 	recN     int64
-	flat     []int16
-	released bool // rec went back to the cache (Release)
+	released bool // the chunks went back to the cache (Release)
 	outbound []int16
 
 	timeline []Event
@@ -231,8 +229,8 @@ func outboundParts(req RecordRequest, prompt *PromptAudio, opts Options) (prompt
 // OutboundAudio returns what an operation played at opts.Rate, made again
 // from its request, prompt and options: the prompt at the caller rate,
 // then the beep (for a playPrompt, play, the prompt alone). It is the audio
-// Operation.Outbound holds while the operation runs, for viewers of ended
-// operations, whose Release dropped it. The result is the caller's.
+// operation plays while it runs; it keeps no copy once released. The
+// result is the caller's.
 func OutboundAudio(req RecordRequest, prompt *PromptAudio, play bool, opts Options) []int16 {
 	if play {
 		if prompt == nil || prompt.Outcome != OutcomeNone {
@@ -540,15 +538,20 @@ func (op *Operation) Done() bool { return op.done }
 
 // Result returns the results-table row the operation ended with (the row
 // of OutcomeNone while it runs).
-func (op *Operation) Result() Result { return ResultOf(op.outcome) }
+func (op *Operation) Result() Result {
+	r := ResultOf(op.outcome)
+	r.HasRecording = op.hasRecording()
+	return r
+}
 
 // Span says where the operation's phases, timers and recording fall on
 // the caller stream, in samples.
 type Span struct {
-	Start    int64 // the operation's first sample (where it was dequeued)
-	Listen   int64 // L, where recording starts (once Listened)
-	End      int64 // where the operation ended (once Done)
-	Listened bool  // listen start was reached
+	Rate     media.SampleRate // the caller stream's rate
+	Start    int64            // the operation's first sample (where it was dequeued)
+	Listen   int64            // L, where recording starts (once Listened)
+	End      int64            // where the operation ended (once Done)
+	Listened bool             // listen start was reached
 	// The deadlines of initialSilence (L + T_i) and maxRecordDuration
 	// (L + D), and T_m in samples: meaningful once Listened.
 	InitialSilenceAt, MaxRecordAt, MaxSilence int64
@@ -558,15 +561,14 @@ type Span struct {
 
 // Span returns where the operation's phases and timers fall.
 func (op *Operation) Span() Span {
-	return Span{Start: op.start, Listen: op.listen, End: op.end, Listened: op.listened,
+	return Span{Rate: op.rate, Start: op.start, Listen: op.listen, End: op.end, Listened: op.listened,
 		InitialSilenceAt: op.initialAt, MaxRecordAt: op.maxRecAt, MaxSilence: op.silence,
 		RecordFrom: op.recFrom, RecordTo: op.recTo, StopTone: op.stopTone}
 }
 
-// HasRecording reports whether the result offers a recording (docs/results.md): the
-// rows with a recording always do (possibly of 0 samples, e.g. a stop tone
-// during the prompt); the partial rows only if anything was recorded.
-func (op *Operation) HasRecording() bool {
+// hasRecording reports whether the result offers a recording
+// (Result.HasRecording).
+func (op *Operation) hasRecording() bool {
 	switch ResultOf(op.outcome).recording {
 	case withRecording:
 		return op.done
@@ -592,44 +594,30 @@ func (op *Operation) record(p []int16) {
 	}
 }
 
-// appendRange appends the recorded samples [from, to) (offsets from L) to
-// dst.
-func (op *Operation) appendRange(dst []int16, from, to int64) []int16 {
-	for i := from; i < to; {
-		ch := op.chunks[i/chunkSamples]
-		j := min(to-i, chunkSamples-i%chunkSamples)
-		dst = append(dst, ch[i%chunkSamples:i%chunkSamples+j]...)
-		i += j
-	}
-	return dst
-}
-
-// Recording returns the recorded caller samples (nil if HasRecording is
-// false), contiguous: the first call makes the copy (from the Cache's
-// recordings), later ones return it. The slice is the operation's: copy
-// it to keep it beyond Release. RecordingParts gives the same samples
-// without a copy.
-func (op *Operation) Recording() []int16 {
-	if op.released || !op.HasRecording() {
-		return nil
-	}
-	if op.flat == nil {
-		n := op.recTo - op.recFrom
-		op.flat = op.appendRange(op.opts.Cache.recording(int(n)), op.recFrom-op.listen, op.recTo-op.listen)
-	}
-	return op.flat
-}
-
-// RecordingParts returns the recording (as Recording would) as the parts
-// of the operation's chunks that hold it, in order, without copying: what
-// a writer streams (media.WriteWAVPartsAt). nil if HasRecording is false.
-// The parts are the operation's until Release.
+// RecordingParts returns the recording as the parts of the operation's
+// chunks that hold it, in order, without copying: what a writer streams
+// (media.WriteWAVPartsAt); slices.Concat(op.RecordingParts()...) makes it
+// one slice. Once the operation has ended it is the whole recording (nil
+// when Result().HasRecording is false); while it runs, what has been
+// recorded up to now (streamWhileRecording); nil after Release. The parts
+// are the operation's: read them, and copy what must outlive the next
+// Process or Release.
 func (op *Operation) RecordingParts() [][]int16 {
-	if op.released || !op.HasRecording() {
+	switch {
+	case op.released:
 		return nil
+	case op.done && !op.hasRecording():
+		return nil
+	case op.done:
+		return op.parts(op.recFrom-op.listen, op.recTo-op.listen)
 	}
+	return op.parts(0, min(op.recN, max(op.pos-op.listen, 0)))
+}
+
+// parts returns the recorded samples [from, to) (offsets from L) as
+// slices of the chunks.
+func (op *Operation) parts(from, to int64) [][]int16 {
 	var parts [][]int16
-	from, to := op.recFrom-op.listen, op.recTo-op.listen
 	for i := from; i < to; {
 		ch := op.chunks[i/chunkSamples]
 		j := min(to-i, chunkSamples-i%chunkSamples)
@@ -639,34 +627,14 @@ func (op *Operation) RecordingParts() [][]int16 {
 	return parts
 }
 
-// RecordingSoFar returns a copy of what has been recorded up to now (for
-// streamWhileRecording); AppendRecordingSoFar appends it to a buffer of
-// the caller's instead.
-func (op *Operation) RecordingSoFar() []int16 { return op.AppendRecordingSoFar(nil) }
-
-// AppendRecordingSoFar appends what has been recorded up to now to dst
-// (the whole recording once the operation has ended) and returns it.
-func (op *Operation) AppendRecordingSoFar(dst []int16) []int16 {
-	if op.released {
-		return dst
-	}
-	if op.done {
-		if !op.HasRecording() {
-			return dst
-		}
-		return op.appendRange(dst, op.recFrom-op.listen, op.recTo-op.listen)
-	}
-	return op.appendRange(dst, 0, min(op.recN, max(op.pos-op.listen, 0)))
-}
-
 // Release frees what an ended operation no longer needs: its recording
 // buffer goes back to its Options.Cache for reuse by later operations
 // (sparing them a large allocation and the page faults of fresh memory;
 // without a Cache it is only dropped), and its detectors, outbound audio
 // and beep echo are dropped, so that an ended operation kept for its
 // result holds no audio (a beep can be 188 KiB at 48 kHz). Afterwards
-// Recording, RecordingSoFar and Outbound return nil; Result, Span and
-// Timeline are unchanged. Call it once nothing reads the audio any more
+// RecordingParts and Outbound return nil; Result, Span and Timeline are
+// unchanged. Call it once nothing reads the audio any more
 // (the mock server does once the recording is on disk). It does nothing
 // while the operation runs, and nothing the second time.
 func (op *Operation) Release() {
@@ -675,10 +643,7 @@ func (op *Operation) Release() {
 	}
 	op.released = true
 	op.opts.Cache.releaseChunks(op.chunks)
-	if op.flat != nil {
-		op.opts.Cache.release(op.flat)
-	}
-	op.chunks, op.flat, op.outbound, op.echo, op.tmp = nil, nil, nil, nil, nil
+	op.chunks, op.outbound, op.echo, op.tmp = nil, nil, nil, nil
 	// The detectors go back, reset, for the next operation of the same
 	// configuration (a DTMF detector is 17 KiB: making one for every
 	// operation was most of an operation's allocation).
@@ -693,20 +658,16 @@ func (op *Operation) Release() {
 	op.det, op.vd, op.dEv, op.vEv = nil, nil, nil, nil
 }
 
-// Outbound returns the outbound audio the operation played (the prompt at
-// the caller rate, then the beep). The slice may be shared with other
-// operations: read it, do not modify it.
+// Outbound returns the audio the operation plays on the outbound stream,
+// at the caller's rate and from its first sample: the prompt, then the
+// beep. The slice may be shared with other operations (the beep comes
+// from the Cache): read it, do not modify it. nil after Release;
+// OutboundAudio makes it again from the request.
 func (op *Operation) Outbound() []int16 { return op.outbound }
 
 // Timeline returns the operation's events in sample order. The slice
 // aliases the operation's; copy it to keep it.
 func (op *Operation) Timeline() []Event { return op.timeline }
-
-// Rate returns the caller stream's rate.
-func (op *Operation) Rate() media.SampleRate { return op.rate }
-
-// Request returns the request the operation runs.
-func (op *Operation) Request() RecordRequest { return op.req }
 
 func (op *Operation) add(e Event) {
 	if e.At == 0 {

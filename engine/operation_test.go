@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 	"testing/iotest"
 
@@ -74,12 +75,12 @@ func TestASilentCallerEndsWithInitialSilenceTimeoutNotAnEmptyRecording(t *testin
 	op := runOp(t, request(t, `{}`), nil, engine.DefaultOptions(rate), media.Silence(sec(20)), 0, engine.EndSilence)
 	r := op.Result()
 	assert.Equal(t, "initialSilenceTimeout", r.Reason, "tie at L+5 s: initialSilence beats maxRecordDuration")
-	assert.Equal(t, engine.Failed, r.Status)
+	assert.True(t, r.Failed)
 	assert.Equal(t, [2]int{400, 8510}, [2]int{r.Code, r.Subcode})
 	assert.EqualValues(t, beep, op.Span().Listen, "listen starts after the 400 ms beep")
 	assert.EqualValues(t, beep+sec(5), op.Span().End)
-	assert.False(t, op.HasRecording())
-	assert.Nil(t, op.Recording())
+	assert.False(t, op.Result().HasRecording)
+	assert.Nil(t, slices.Concat(op.RecordingParts()...))
 }
 
 func TestMaxRecordDurationCutsTheRecordingExactlyToTheSample(t *testing.T) {
@@ -90,8 +91,8 @@ func TestMaxRecordDurationCutsTheRecordingExactlyToTheSample(t *testing.T) {
 			op := runOp(t, request(t, fmt.Sprintf(`{"maxRecordDurationInSeconds": %d, "maxSilenceTimeoutInSeconds": 5}`, d)), nil, engine.DefaultOptions(rate), caller, 0, engine.EndSilence)
 			r := op.Result()
 			assert.Equal(t, "maxRecordDurationReached", r.Reason)
-			assert.Equal(t, [3]any{engine.Completed, 200, 8515}, [3]any{r.Status, r.Code, r.Subcode})
-			rec := op.Recording()
+			assert.Equal(t, [3]any{false, 200, 8515}, [3]any{r.Failed, r.Code, r.Subcode})
+			rec := slices.Concat(op.RecordingParts()...)
 			require.Len(t, rec, d*int(rate))
 			assert.Equal(t, caller[beep:beep+d*int(rate)], rec, "the recording is the caller's audio from listen start")
 		})
@@ -107,9 +108,9 @@ func TestAStopToneEndsTheRecordingAtItsOnset(t *testing.T) {
 	op := runOp(t, req, nil, engine.DefaultOptions(rate), caller, 0, engine.EndSilence)
 	r := op.Result()
 	require.Equal(t, "stopToneDetected", r.Reason)
-	assert.Equal(t, [3]any{engine.Completed, 200, 8514}, [3]any{r.Status, r.Code, r.Subcode})
+	assert.Equal(t, [3]any{false, 200, 8514}, [3]any{r.Failed, r.Code, r.Subcode})
 	assert.Equal(t, byte('#'), op.Span().StopTone)
-	rec := op.Recording()
+	rec := slices.Concat(op.RecordingParts()...)
 	assert.InDelta(t, onset-beep, len(rec), float64(sec(0.005)), "cut within 5 ms of the tone's onset")
 	assert.Equal(t, caller[beep:beep+len(rec)], rec)
 	assert.LessOrEqual(t, op.Span().End-int64(onset), int64(sec(0.060)), "reported within 60 ms of the onset")
@@ -117,8 +118,8 @@ func TestAStopToneEndsTheRecordingAtItsOnset(t *testing.T) {
 	opts := engine.DefaultOptions(rate)
 	opts.IncludeStopTone = true
 	op2 := runOp(t, req, nil, opts, caller, 0, engine.EndSilence)
-	assert.EqualValues(t, op2.Span().End-int64(beep), len(op2.Recording()), "includeStopTone keeps the tone up to its detection")
-	assert.Greater(t, len(op2.Recording()), len(rec))
+	assert.EqualValues(t, op2.Span().End-int64(beep), len(slices.Concat(op2.RecordingParts()...)), "includeStopTone keeps the tone up to its detection")
+	assert.Greater(t, len(slices.Concat(op2.RecordingParts()...)), len(rec))
 }
 
 func TestDigitsThatAreNotStopTonesAreRecordedAsAudio(t *testing.T) {
@@ -138,13 +139,13 @@ func TestMaxSilenceIsMeasuredFromTheEndOfTheLastSpeech(t *testing.T) {
 	op := runOp(t, request(t, `{"maxSilenceTimeoutInSeconds": 2, "maxRecordDurationInSeconds": 60}`), nil, engine.DefaultOptions(rate), caller, 0, engine.EndSilence)
 	r := op.Result()
 	require.Equal(t, "maxSilenceTimeout", r.Reason)
-	assert.Equal(t, [3]any{engine.Completed, 200, 8509}, [3]any{r.Status, r.Code, r.Subcode})
+	assert.Equal(t, [3]any{false, 200, 8509}, [3]any{r.Failed, r.Code, r.Subcode})
 	ends := find(op, engine.EvSpeechEnd)
 	require.NotEmpty(t, ends)
 	e := ends[len(ends)-1].Sample
 	assert.InDelta(t, start+len(talk), e, float64(sec(0.05)), "speech end within 50 ms of the truth")
 	assert.Equal(t, e+int64(sec(2)), op.Span().End, "fires at E + T_m exactly")
-	assert.EqualValues(t, e+int64(sec(2))-int64(beep), len(op.Recording()), "the trailing silence is kept")
+	assert.EqualValues(t, e+int64(sec(2))-int64(beep), len(slices.Concat(op.RecordingParts()...)), "the trailing silence is kept")
 }
 
 func TestTrimSilenceKeeps200msAroundTheSpeech(t *testing.T) {
@@ -158,7 +159,7 @@ func TestTrimSilenceKeeps200msAroundTheSpeech(t *testing.T) {
 	from, to := op.Span().RecordFrom, op.Span().RecordTo
 	assert.InDelta(t, start-sec(0.2), from, float64(sec(0.1)))
 	assert.InDelta(t, start+len(talk)+sec(0.2), to, float64(sec(0.05)))
-	assert.EqualValues(t, to-from, len(op.Recording()))
+	assert.EqualValues(t, to-from, len(slices.Concat(op.RecordingParts()...)))
 }
 
 func TestAStopToneDuringThePromptGivesAnEmptyRecording(t *testing.T) {
@@ -167,9 +168,9 @@ func TestAStopToneDuringThePromptGivesAnEmptyRecording(t *testing.T) {
 	req := request(t, `{"stopTones": ["#"], "prompts": [{"mediaInfo": {"uri": "p.wav"}}]}`)
 	op := runOp(t, req, prompt, engine.DefaultOptions(rate), caller, 0, engine.EndSilence)
 	assert.Equal(t, "stopToneDetected", op.Result().Reason)
-	assert.True(t, op.HasRecording())
-	assert.NotNil(t, op.Recording())
-	assert.Empty(t, op.Recording())
+	assert.True(t, op.Result().HasRecording, "the row offers a recording")
+	assert.Empty(t, slices.Concat(op.RecordingParts()...), "of no samples")
+	assert.Equal(t, op.Span().RecordFrom, op.Span().RecordTo)
 	assert.Less(t, op.Span().End, int64(sec(2)), "it ends during the prompt")
 
 	opts := engine.DefaultOptions(rate)
@@ -208,9 +209,9 @@ func TestPromptFailures(t *testing.T) {
 			op := runOp(t, request(t, `{}`), &c.prompt, engine.DefaultOptions(rate), media.Silence(sec(1)), 0, engine.EndSilence)
 			r := op.Result()
 			assert.Equal(t, "playPromptFailed", r.Reason)
-			assert.Equal(t, [3]any{engine.Failed, 500, c.subcode}, [3]any{r.Status, r.Code, r.Subcode})
+			assert.Equal(t, [3]any{true, 500, c.subcode}, [3]any{r.Failed, r.Code, r.Subcode})
 			assert.EqualValues(t, 0, op.Span().End)
-			assert.False(t, op.HasRecording())
+			assert.False(t, op.Result().HasRecording)
 		})
 	}
 }
@@ -248,9 +249,9 @@ func TestCancelHangupAndStall(t *testing.T) {
 			assert.Equal(t, c.code, [2]int{r.Code, r.Subcode})
 			assert.EqualValues(t, half, op.Span().End)
 			if c.partial {
-				assert.Equal(t, caller[beep:half], op.Recording())
+				assert.Equal(t, caller[beep:half], slices.Concat(op.RecordingParts()...))
 			} else {
-				assert.False(t, op.HasRecording())
+				assert.False(t, op.Result().HasRecording)
 			}
 			assert.Equal(t, 0, op.Process(caller[half:]), "an ended operation consumes nothing")
 		})
@@ -267,7 +268,7 @@ type summary struct {
 }
 
 func summarize(t testing.TB, op *engine.Operation, consumed int) summary {
-	b, err := media.EncodeWAV(op.Recording(), op.Rate())
+	b, err := media.EncodeWAV(slices.Concat(op.RecordingParts()...), rate)
 	require.NoError(t, err)
 	return summary{op.Result().Outcome, op.Span().End, consumed, append([]engine.Event(nil), op.Timeline()...), sha256.Sum256(b)}
 }
@@ -355,7 +356,7 @@ func TestAnOperationStartingLaterOnTheStreamBehavesTheSame(t *testing.T) {
 	require.Equal(t, engine.OutStopTone, at0.Result().Outcome)
 	assert.Equal(t, at0.Result().Outcome, op.Result().Outcome)
 	assert.Equal(t, at0.Span().End+start, op.Span().End)
-	assert.Equal(t, at0.Recording(), op.Recording())
+	assert.Equal(t, slices.Concat(at0.RecordingParts()...), slices.Concat(op.RecordingParts()...))
 	require.Equal(t, len(at0.Timeline()), len(op.Timeline()))
 	for i, e := range at0.Timeline() {
 		g := op.Timeline()[i]
@@ -374,19 +375,17 @@ func TestReleaseRecyclesTheRecordingBufferOnlyOnceTheOperationHasEnded(t *testin
 	op.Process(caller[:beep+sec(1)])
 	require.False(t, op.Done())
 	op.Release()
-	assert.Len(t, op.RecordingSoFar(), sec(1), "a running operation keeps its buffer")
+	assert.Len(t, slices.Concat(op.RecordingParts()...), sec(1), "a running operation keeps its buffer")
 
 	op.ProcessAll(caller[beep+sec(1):], 160, engine.EndSilence)
 	require.True(t, op.Done())
-	want := append([]int16(nil), op.Recording()...)
+	want := append([]int16(nil), slices.Concat(op.RecordingParts()...)...)
 	require.Equal(t, caller[beep:beep+sec(2)], want)
-	require.NotEmpty(t, op.Outbound())
 	span, timeline, result := op.Span(), append([]engine.Event(nil), op.Timeline()...), op.Result()
 	op.Release()
-	assert.True(t, op.HasRecording(), "the outcome still says there was a recording")
-	assert.Nil(t, op.Recording(), "but its samples are gone")
-	assert.Nil(t, op.RecordingSoFar())
-	assert.Nil(t, op.Outbound(), "and so is the beep it played")
+	assert.True(t, op.Result().HasRecording, "the outcome still says there was a recording")
+	assert.Nil(t, slices.Concat(op.RecordingParts()...), "but its samples are gone")
+	assert.Nil(t, op.RecordingParts())
 	assert.Equal(t, span, op.Span(), "the span, timeline and result stay")
 	assert.Equal(t, timeline, op.Timeline())
 	assert.Equal(t, result, op.Result())
@@ -395,7 +394,7 @@ func TestReleaseRecyclesTheRecordingBufferOnlyOnceTheOperationHasEnded(t *testin
 	// Later operations (which may get the buffer back) record correctly.
 	for range 3 {
 		next := runOp(t, req, nil, engine.DefaultOptions(rate), caller, 160, engine.EndSilence)
-		assert.Equal(t, want, next.Recording())
+		assert.Equal(t, want, slices.Concat(next.RecordingParts()...))
 		next.Release()
 	}
 }
@@ -421,7 +420,7 @@ func TestARecordingHoldsTheAudioRecordedNotItsMaximum(t *testing.T) {
 	recorded := float64(2 * (len(caller) - beep))
 	t.Logf("%.0f KiB per running operation that has recorded %.0f KiB of its 120 s (%.0f KiB)", per/1024, recorded/1024, 2*120*float64(rate)/1024)
 	assert.Less(t, per, recorded+96*1024, "the recorded audio, a chunk of slack and the detectors; not 120 s")
-	assert.Equal(t, len(caller)-beep, len(keep[0].RecordingSoFar()))
+	assert.Equal(t, len(caller)-beep, len(slices.Concat(keep[0].RecordingParts()...)))
 
 	t.Run("the chunks hold exactly the samples, across chunk boundaries", func(t *testing.T) {
 		long := media.Concat(media.Silence(beep), speech(t, "en_gb_f2_s140_04", "en_us_s160_01", "en_gb_m1_s200_45"))
@@ -430,7 +429,7 @@ func TestARecordingHoldsTheAudioRecordedNotItsMaximum(t *testing.T) {
 		op.ProcessAll(long, 479, engine.EndSilence)
 		require.True(t, op.Done())
 		want := long[beep : beep+sec(6)]
-		assert.Equal(t, want, op.Recording())
+		assert.Equal(t, want, slices.Concat(op.RecordingParts()...))
 		var joined []int16
 		for _, p := range op.RecordingParts() {
 			joined = append(joined, p...)

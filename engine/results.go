@@ -1,21 +1,5 @@
 package engine
 
-// Status is an operation's status.
-type Status uint8
-
-// Operation statuses.
-const (
-	NotStarted Status = iota
-	Running
-	Completed
-	Failed
-)
-
-// String returns the status as the Graph schema spells it.
-func (s Status) String() string {
-	return [...]string{"NotStarted", "Running", "Completed", "Failed"}[s]
-}
-
 // Outcome names a row of the results table: a completion reason, refined
 // by a subcode where one reason has several rows.
 type Outcome uint8
@@ -55,7 +39,7 @@ const (
 type Result struct {
 	Outcome Outcome
 	Reason  string // the completionReason, as Graph spells it (camelCase); "" for OutcomeNone
-	Status  Status
+	Failed  bool   // the status the row reports: failed, else completed
 	Code    int
 	Subcode int
 	Message string
@@ -63,7 +47,13 @@ type Result struct {
 	// recordingLocation and recordingAccessToken (operationCanceled, as
 	// the Graph docs show it).
 	EmptyLocation bool
-	recording     recordingPolicy
+	// HasRecording: the result offers a recording. The rows with a
+	// recording always do (possibly of 0 samples, e.g. a stop tone during
+	// the prompt), the partial rows (mediaReceiveTimeout, the hang-up)
+	// only if anything was recorded: Operation.Result knows which,
+	// ResultOf reports it for the rows that always offer one.
+	HasRecording bool
+	recording    recordingPolicy
 }
 
 // ResultOf returns the row of outcome o in the one results table
@@ -75,26 +65,26 @@ func ResultOf(o Outcome) Result {
 	}
 	type row struct {
 		reason        string
-		status        Status
+		failed        bool
 		code, subcode int
 		message       string
 		recording     recordingPolicy
 	}
 	r := [numOutcomes]row{
-		OutMaxRecordDuration: {"maxRecordDurationReached", Completed, 200, 8515, "Action completed, max record duration reached.", withRecording},
-		OutStopTone:          {"stopToneDetected", Completed, 200, 8514, "Action completed, stop tone detected.", withRecording},
-		OutMaxSilence:        {"maxSilenceTimeout", Completed, 200, 8509, "Action completed, max silence timeout reached.", withRecording},
-		OutInitialSilence:    {"initialSilenceTimeout", Failed, 400, 8510, "Action failed, initial silence timeout reached.", noRecording},
-		OutCanceled:          {"operationCanceled", Failed, 400, 8508, "Action failed, the operation was cancelled.", emptyLocation},
-		OutPromptFailed:      {"playPromptFailed", Failed, 500, 8511, "Action failed, play prompt failed.", noRecording},
-		OutPromptBadFormat:   {"playPromptFailed", Failed, 500, 8535, "Action failed, bad prompt format: prompts must be 16 kHz mono 16-bit PCM WAV.", noRecording},
-		OutPromptDownload:    {"playPromptFailed", Failed, 500, 8536, "Action failed, prompt download failed.", noRecording},
-		OutBeepFailed:        {"playBeepFailed", Failed, 500, 8512, "Action failed, play beep failed.", noRecording},
-		OutMediaReceive:      {"mediaReceiveTimeout", Failed, 500, 8513, "Action failed, media receive timeout.", partialRecording},
-		OutUnspecified:       {"unspecifiedError", Failed, 500, 9999, "Unknown internal server error.", noRecording},
-		OutCallTerminated:    {"unspecifiedError", Failed, 410, 8528, "Action failed, the call was terminated.", partialRecording},
-		OutPromptPlayed:      {"completedSuccessfully", Completed, 200, 0, "Action completed, prompt played.", noRecording},
+		OutMaxRecordDuration: {"maxRecordDurationReached", false, 200, 8515, "Action completed, max record duration reached.", withRecording},
+		OutStopTone:          {"stopToneDetected", false, 200, 8514, "Action completed, stop tone detected.", withRecording},
+		OutMaxSilence:        {"maxSilenceTimeout", false, 200, 8509, "Action completed, max silence timeout reached.", withRecording},
+		OutInitialSilence:    {"initialSilenceTimeout", true, 400, 8510, "Action failed, initial silence timeout reached.", noRecording},
+		OutCanceled:          {"operationCanceled", true, 400, 8508, "Action failed, the operation was cancelled.", emptyLocation},
+		OutPromptFailed:      {"playPromptFailed", true, 500, 8511, "Action failed, play prompt failed.", noRecording},
+		OutPromptBadFormat:   {"playPromptFailed", true, 500, 8535, "Action failed, bad prompt format: prompts must be 16 kHz mono 16-bit PCM WAV.", noRecording},
+		OutPromptDownload:    {"playPromptFailed", true, 500, 8536, "Action failed, prompt download failed.", noRecording},
+		OutBeepFailed:        {"playBeepFailed", true, 500, 8512, "Action failed, play beep failed.", noRecording},
+		OutMediaReceive:      {"mediaReceiveTimeout", true, 500, 8513, "Action failed, media receive timeout.", partialRecording},
+		OutUnspecified:       {"unspecifiedError", true, 500, 9999, "Unknown internal server error.", noRecording},
+		OutCallTerminated:    {"unspecifiedError", true, 410, 8528, "Action failed, the call was terminated.", partialRecording},
+		OutPromptPlayed:      {"completedSuccessfully", false, 200, 0, "Action completed, prompt played.", noRecording},
 	}[o]
-	return Result{Outcome: o, Reason: r.reason, Status: r.status, Code: r.code, Subcode: r.subcode, Message: r.message,
-		EmptyLocation: r.recording == emptyLocation, recording: r.recording}
+	return Result{Outcome: o, Reason: r.reason, Failed: r.failed, Code: r.code, Subcode: r.subcode, Message: r.message,
+		EmptyLocation: r.recording == emptyLocation, HasRecording: r.recording == withRecording, recording: r.recording}
 }

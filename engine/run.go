@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/recsim/recsim/media"
+
 // EndOfMedia is what happens when the caller's media ends before the
 // operation does (docs/call.md).
 type EndOfMedia uint8
@@ -11,12 +13,6 @@ const (
 	EndStall                     // no more frames: media receive timeout
 )
 
-// String returns the policy's name as flags and options spell it.
-func (e EndOfMedia) String() string { return [...]string{"silence", "hangup", "stall"}[e] }
-
-// FrameMs is the default frame, in milliseconds (docs/audio.md).
-const FrameMs = 20
-
 // ProcessAll feeds caller to op in frames of frame samples (0: 20 ms) and,
 // if the audio ends first, applies eom until the operation ends. It
 // returns the number of caller samples the operation consumed (silence it
@@ -24,7 +20,7 @@ const FrameMs = 20
 // not retain caller.
 func (op *Operation) ProcessAll(caller []int16, frame int, eom EndOfMedia) int {
 	if frame <= 0 {
-		frame = int(op.Rate()) * FrameMs / 1000
+		frame = int(op.rate.N(media.FrameDuration))
 	}
 	used := 0
 	for used < len(caller) && !op.Done() {

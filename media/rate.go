@@ -54,6 +54,11 @@ func (r SampleRate) Seconds(s int) int64 { return int64(s) * int64(r) }
 // Ms returns n samples as milliseconds (for JSON and display at the edges).
 func (r SampleRate) Ms(n int64) float64 { return float64(n) * 1000 / float64(r) }
 
+// FrameDuration is the frame recsim advances a caller stream by unless it
+// is told otherwise: 20 ms, the packet time of telephony RTP (160 samples
+// at 8 kHz, 320 at 16 kHz; docs/audio.md).
+const FrameDuration = 20 * time.Millisecond
+
 // Frame is a block of mono signed 16-bit samples and the index, on the
 // stream's sample clock, of its first sample. The producer owns PCM: a
 // consumer must copy what it wants to keep before it returns.

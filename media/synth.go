@@ -156,6 +156,7 @@ const (
 	Brown                   // −6 dB per octave (leaky integrated white noise)
 )
 
+// String returns the colour's name.
 func (c NoiseColor) String() string {
 	switch c {
 	case White:

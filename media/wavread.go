@@ -23,6 +23,7 @@ type FormatError struct {
 	Reason string // what was expected
 }
 
+// Error names the file, the field and its value.
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("%s: %s = %v: %s", e.File, e.Field, e.Value, e.Reason)
 }
@@ -39,6 +40,7 @@ const (
 	Float Encoding = 3 // IEEE 754 float, 32 or 64 bits
 )
 
+// String returns the encoding's name (PCM, float).
 func (e Encoding) String() string {
 	switch e {
 	case PCM:

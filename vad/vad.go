@@ -113,6 +113,7 @@ const (
 	SpeechEnd
 )
 
+// String returns the kind's name (for logs and test messages).
 func (k EventKind) String() string {
 	switch k {
 	case SpeechStart:
@@ -136,6 +137,8 @@ type Event struct {
 	At int64
 }
 
+// String describes the event in one line: its kind, sample and decision
+// sample.
 func (e Event) String() string {
 	return fmt.Sprintf("%v{Sample: %d, At: %d}", e.Kind, e.Sample, e.At)
 }

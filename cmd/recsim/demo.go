@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
@@ -46,11 +47,11 @@ final recordOperation and the timeline into DIR.`)
 	}
 	abs, _ := filepath.Abs(*dir)
 	op := res.Op
-	rate := op.Rate()
+	rate := op.Span().Rate
 	id := graph.NewID()
-	view := graph.OperationView{ID: id, ClientContext: res.Request.ClientContext, Status: op.Result().Status, Outcome: op.Result().Outcome}
+	view := graph.OperationView{ID: id, ClientContext: res.Request.ClientContext, Status: graph.ResultStatus(op.Result()), Outcome: op.Result().Outcome}
 	recPath := filepath.Join(abs, "recording.wav")
-	if op.HasRecording() {
+	if op.Result().HasRecording {
 		loc := "file://" + filepath.ToSlash(recPath)
 		view.Location = &loc
 	}
@@ -58,11 +59,11 @@ final recordOperation and the timeline into DIR.`)
 		name string
 		pcm  []int16
 	}{{"caller.wav", res.Audio.PCM}, {"outbound.wav", op.Outbound()}}
-	if op.HasRecording() {
+	if op.Result().HasRecording {
 		files = append(files, struct {
 			name string
 			pcm  []int16
-		}{"recording.wav", op.Recording()})
+		}{"recording.wav", slices.Concat(op.RecordingParts()...)})
 	}
 	var set outputSet // all of the demo's files, or none of them
 	for _, f := range files {
@@ -87,8 +88,8 @@ final recordOperation and the timeline into DIR.`)
 		req.InitialSilenceTimeoutInSeconds, req.MaxSilenceTimeoutInSeconds, req.MaxRecordDurationInSeconds, req.PlayBeep, string(req.StopTones))
 	printTimeline(w, op)
 	r := op.Result()
-	fmt.Fprintf(w, "\nResult: %s — status %s, code %d, subcode %d: %s\n", r.Reason, r.Status, r.Code, r.Subcode, r.Message)
-	if op.HasRecording() {
+	fmt.Fprintf(w, "\nResult: %s — status %s, code %d, subcode %d: %s\n", r.Reason, graph.ResultStatus(r), r.Code, r.Subcode, r.Message)
+	if op.Result().HasRecording {
 		sp := op.Span()
 		from, to := sp.RecordFrom, sp.RecordTo
 		fmt.Fprintf(w, "Recording: %.3f s (%d samples at %d Hz, caller audio from %.3f s to %.3f s)\n",
@@ -105,7 +106,7 @@ final recordOperation and the timeline into DIR.`)
 
 // printTimeline prints the operation's events, one line each, in seconds.
 func printTimeline(w interface{ Write([]byte) (int, error) }, op *engine.Operation) {
-	rate := op.Rate()
+	rate := op.Span().Rate
 	for _, ev := range op.Timeline() {
 		en := graph.Entry(ev, rate, "")
 		line := fmt.Sprintf("  %8.3f s  %-14s", en.Ms/1000, en.Type)

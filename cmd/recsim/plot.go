@@ -3,9 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+
 	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/engine/picture"
-	"os"
 )
 
 func runPlot(e *env, args []string) int {
@@ -50,6 +51,6 @@ outbound prompt and beep on a second lane.`)
 		return exitFailure
 	}
 	r := op.Result()
-	fmt.Fprintf(e.stdout, "%s: %s, %s %d/%d at %.3f s\n", out, r.Reason, r.Status, r.Code, r.Subcode, float64(op.Span().End)/float64(rate))
+	fmt.Fprintf(e.stdout, "%s: %s, %s %d/%d at %.3f s\n", out, r.Reason, graph.ResultStatus(r), r.Code, r.Subcode, float64(op.Span().End)/float64(rate))
 	return exitOK
 }

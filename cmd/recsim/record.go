@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
@@ -145,14 +146,14 @@ input, with one line naming the file, field and value.`)
 	if err != nil {
 		return fail(e, "record", err)
 	}
-	view := graph.OperationView{ID: graph.NewID(), ClientContext: req.ClientContext, Status: op.Result().Status, Outcome: op.Result().Outcome}
+	view := graph.OperationView{ID: graph.NewID(), ClientContext: req.ClientContext, Status: graph.ResultStatus(op.Result()), Outcome: op.Result().Outcome}
 	var set outputSet
-	if op.HasRecording() && out != "" {
+	if op.Result().HasRecording && out != "" {
 		abs, err := filepath.Abs(out)
 		if err != nil {
 			return fail(e, "record", err)
 		}
-		set.add(abs, func(f *os.File) error { return writeWAV(f, op.Recording(), rate) })
+		set.add(abs, func(f *os.File) error { return writeWAV(f, slices.Concat(op.RecordingParts()...), rate) })
 		loc := "file://" + filepath.ToSlash(abs)
 		view.Location = &loc
 	}
@@ -251,7 +252,7 @@ func writeWAV(f *os.File, pcm []int16, rate media.SampleRate) error {
 }
 
 func writeTimeline(f *os.File, op *engine.Operation, id string) error {
-	b, _ := json.MarshalIndent(map[string]any{"value": graph.Timeline(op.Timeline(), op.Rate(), id)}, "", "  ")
+	b, _ := json.MarshalIndent(map[string]any{"value": graph.Timeline(op.Timeline(), op.Span().Rate, id)}, "", "  ")
 	_, err := f.Write(append(b, '\n'))
 	return err
 }

@@ -189,7 +189,7 @@ func runServe(e *env, args []string) int {
 		}
 	}
 	if err == nil {
-		if cfg.Hangup, err = graph.ParseHangupPolicy(*hangup); err != nil {
+		if cfg.SilentHangup, err = graph.ParseHangupPolicy(*hangup); err != nil {
 			err = fmt.Errorf("--hangup-policy: %w", err)
 		}
 	}

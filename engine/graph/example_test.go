@@ -25,7 +25,7 @@ func ExampleParseRecordRequest() {
 // casing and, with docsCasing and strictV1, as the docs' examples show it.
 func ExampleOperationView_Wire() {
 	loc, tok := "https://mock/recordings/1", "secret"
-	v := graph.OperationView{ID: "0fe0623f-d628-42ed-b4bd-8ac290072cc5", Status: engine.Completed,
+	v := graph.OperationView{ID: "0fe0623f-d628-42ed-b4bd-8ac290072cc5", Status: graph.Completed,
 		Outcome: engine.OutStopTone, Location: &loc, Token: &tok}
 	for _, o := range []graph.Options{{}, {DocsCasing: true, StrictV1: true}} {
 		b, _ := json.Marshal(v.Wire(o))

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/runner"
 )
 
 // The names below are how the simulation's switches are spelt in server
@@ -25,24 +26,25 @@ func ParseEndOfMedia(s string) (engine.EndOfMedia, error) {
 	return 0, fmt.Errorf("end-of-media policy %q: must be silence, hangup or stall", s)
 }
 
-// ParseHangupPolicy parses notify (also "") or silent.
-func ParseHangupPolicy(s string) (engine.HangupPolicy, error) {
+// ParseHangupPolicy parses the hang-up policy, notify (also "") or
+// silent, into engine.CallOptions.SilentHangup.
+func ParseHangupPolicy(s string) (silent bool, err error) {
 	switch strings.ToLower(s) {
 	case "notify", "":
-		return engine.HangupNotify, nil
+		return false, nil
 	case "silent":
-		return engine.HangupSilent, nil
+		return true, nil
 	}
-	return 0, fmt.Errorf("hang-up policy %q: must be notify or silent", s)
+	return false, fmt.Errorf("hang-up policy %q: must be notify or silent", s)
 }
 
 // ParseMode parses the runner's clock: realtime (also "") or fast.
-func ParseMode(s string) (engine.Mode, error) {
+func ParseMode(s string) (runner.Mode, error) {
 	switch strings.ToLower(s) {
 	case "realtime", "":
-		return engine.Realtime, nil
+		return runner.Realtime, nil
 	case "fast":
-		return engine.Fast, nil
+		return runner.Fast, nil
 	}
 	return 0, fmt.Errorf("clock %q: must be realtime or fast", s)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
+	"github.com/recsim/recsim/engine/runner"
 )
 
 func TestSwitchNamesParseCaseInsensitivelyAndNameTheBadValue(t *testing.T) {
@@ -21,13 +22,13 @@ func TestSwitchNamesParseCaseInsensitivelyAndNameTheBadValue(t *testing.T) {
 
 	hp, err := graph.ParseHangupPolicy("SILENT")
 	assert.NoError(t, err)
-	assert.Equal(t, engine.HangupSilent, hp)
+	assert.True(t, hp)
 	_, err = graph.ParseHangupPolicy("loud")
 	assert.ErrorContains(t, err, `"loud"`)
 
 	m, err := graph.ParseMode("fast")
 	assert.NoError(t, err)
-	assert.Equal(t, engine.Fast, m)
+	assert.Equal(t, runner.Fast, m)
 	_, err = graph.ParseMode("slow")
 	assert.ErrorContains(t, err, `"slow": must be realtime or fast`)
 

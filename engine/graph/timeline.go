@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/media"
@@ -20,7 +21,7 @@ type TimelineEntry struct {
 // Entry renders e, an event of a stream at rate, for JSON and display.
 // operationID is the operation it belongs to ("" for none).
 func Entry(e engine.Event, rate media.SampleRate, operationID string) TimelineEntry {
-	t := TimelineEntry{Type: e.Kind.String(), Sample: e.Sample, Ms: rate.Ms(e.Sample), OperationID: operationID, Detail: e.Detail}
+	t := TimelineEntry{Type: EventName(e.Kind), Sample: e.Sample, Ms: rate.Ms(e.Sample), OperationID: operationID, Detail: e.Detail}
 	switch e.Kind {
 	case engine.EvDigit:
 		t.Detail = fmt.Sprintf("%c (%s), detected at %.3f s", e.Digit, e.Detail, rate.Ms(e.At)/1000)
@@ -51,4 +52,20 @@ func Timeline(events []engine.Event, rate media.SampleRate, operationID string) 
 		out[i] = Entry(e, rate, operationID)
 	}
 	return out
+}
+
+// EventName is the name of a timeline event kind in the timeline's JSON
+// (docs/timeline.md): operationStart, promptStart, … completed.
+func EventName(k engine.EventKind) string {
+	names := [...]string{
+		engine.EvStart: "operationStart", engine.EvPromptStart: "promptStart", engine.EvPromptEnd: "promptEnd",
+		engine.EvBeepStart: "beepStart", engine.EvBeepEnd: "beepEnd", engine.EvListenStart: "listenStart",
+		engine.EvSpeechStart: "speechStart", engine.EvSpeechEnd: "speechEnd", engine.EvDigit: "digit",
+		engine.EvTimerArmed: "timerArmed", engine.EvTimerDisarmed: "timerDisarmed", engine.EvCompleted: "completed",
+		engine.EvProgress: "progress", engine.EvHangup: "hangup",
+	}
+	if int(k) < len(names) && names[k] != "" {
+		return names[k]
+	}
+	return "EventKind(" + strconv.Itoa(int(k)) + ")"
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"strconv"
 
 	"github.com/recsim/recsim/engine"
 )
@@ -44,7 +45,7 @@ const RecordOperationType = "#microsoft.graph.recordOperation"
 type OperationView struct {
 	ID            string
 	ClientContext *string
-	Status        engine.Status
+	Status        Status
 	Outcome       engine.Outcome // OutcomeNone while not ended
 	Location      *string        // recording location (nil: none)
 	Token         *string        // recording access token (nil: none)
@@ -71,11 +72,51 @@ func (v OperationView) Wire(o Options) RecordOperation {
 	return op
 }
 
+// Status is a commsOperation's status (docs/wire.md). The values are
+// stable: stores keep them as numbers.
+type Status uint8
+
+// Operation statuses.
+const (
+	NotStarted Status = iota
+	Running
+	Completed
+	Failed
+)
+
+// StatusOf returns the status of an operation on a call: not started
+// while queued, running once started, then the status of its result's
+// row.
+func StatusOf(op *engine.CallOp) Status {
+	switch {
+	case op.Outcome != engine.OutcomeNone:
+		return ResultStatus(engine.ResultOf(op.Outcome))
+	case op.Op != nil:
+		return Running
+	}
+	return NotStarted
+}
+
+// ResultStatus returns the status a results-table row reports: Failed or
+// Completed.
+func ResultStatus(r engine.Result) Status {
+	if r.Failed {
+		return Failed
+	}
+	return Completed
+}
+
+// String returns the status as the Graph schema spells it.
+func (s Status) String() string { return StatusName(s, false) }
+
 // StatusName spells an operation status for the wire: as the Graph schema
 // does ("NotStarted", "Running", "Completed", "Failed"; the official SDKs
 // parse only this casing), or with docsCasing as the docs' examples do
 // ("notStarted", "running", …).
-func StatusName(s engine.Status, docsCasing bool) string {
+func StatusName(s Status, docsCasing bool) string {
+	if s > Failed {
+		return "Status(" + strconv.Itoa(int(s)) + ")"
+	}
 	if docsCasing {
 		return [...]string{"notStarted", "running", "completed", "failed"}[s]
 	}

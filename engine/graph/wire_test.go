@@ -14,7 +14,7 @@ import (
 func TestWireFormat(t *testing.T) {
 	ctx := "c1"
 	loc := "https://x/rec"
-	v := graph.OperationView{ID: "0fe0623f-d628-42ed-b4bd-8ac290072cc5", ClientContext: &ctx, Status: engine.Completed, Outcome: engine.OutMaxRecordDuration, Location: &loc, Token: &loc}
+	v := graph.OperationView{ID: "0fe0623f-d628-42ed-b4bd-8ac290072cc5", ClientContext: &ctx, Status: graph.Completed, Outcome: engine.OutMaxRecordDuration, Location: &loc, Token: &loc}
 	b := mustJSON(t, v.Wire(graph.Options{}))
 	assert.Contains(t, b, `"status":"Completed"`)
 	assert.Contains(t, b, `"completionReason":"maxRecordDurationReached"`)
@@ -23,12 +23,12 @@ func TestWireFormat(t *testing.T) {
 	assert.Contains(t, b, `"status":"completed"`)
 	assert.NotContains(t, b, "completionReason")
 
-	running := graph.OperationView{ID: "x", Status: engine.Running}
+	running := graph.OperationView{ID: "x", Status: graph.Running}
 	b = mustJSON(t, running.Wire(graph.Options{}))
 	assert.Contains(t, b, `"status":"Running","resultInfo":null,"recordingLocation":null,"recordingAccessToken":null`)
 	assert.Contains(t, b, `"clientContext":null`)
 
-	canceled := graph.OperationView{ID: "x", Status: engine.Failed, Outcome: engine.OutCanceled}
+	canceled := graph.OperationView{ID: "x", Status: graph.Failed, Outcome: engine.OutCanceled}
 	b = mustJSON(t, canceled.Wire(graph.Options{}))
 	assert.Contains(t, b, `"recordingLocation":"","recordingAccessToken":""`, "operationCanceled carries empty strings (doc)")
 

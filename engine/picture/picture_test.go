@@ -60,7 +60,7 @@ func TestSceneGolden(t *testing.T) {
 func TestTheDemoSceneShowsWhyTheRecordingEnded(t *testing.T) {
 	res := run(t, "demo")
 	sc := picture.BuildScene(res.Op, len(res.Audio.PCM))
-	end := float64(res.Op.Span().End) / float64(res.Op.Rate())
+	end := float64(res.Op.Span().End) / float64(res.Op.Span().Rate)
 	kinds := map[string]int{}
 	for _, s := range sc.Spans {
 		kinds[s.Kind]++

@@ -47,17 +47,17 @@ type Scene struct {
 // round3 rounds to the millisecond so that scenes compare exactly.
 func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
 
-// AddTones marks the digits a tone subscription heard (ToneDetected events
-// of engine.ListenTones or a subscribed Call, samples of the same stream as
+// AddTones marks the digits a tone subscription heard (EvDigit events of a
+// subscribed engine.Call, samples of the same stream as
 // op's) on the caller lane, labelled with their Graph tone name, where
 // they fall within the scene.
 func (sc *Scene) AddTones(op *engine.Operation, tones []engine.CallEvent) {
 	s0 := op.Span().Start
 	for _, t := range tones {
-		if t.Kind != engine.ToneDetected {
+		if t.Kind != engine.EvDigit {
 			continue
 		}
-		at := round3(float64(t.At-s0) / float64(op.Rate()))
+		at := round3(float64(t.At-s0) / float64(op.Span().Rate))
 		if at < sc.From || at > sc.To {
 			continue
 		}
@@ -68,13 +68,15 @@ func (sc *Scene) AddTones(op *engine.Operation, tones []engine.CallEvent) {
 // BuildScene lays out an ended operation's timeline. callerLen is the
 // length of the caller audio shown (samples from the operation's start).
 func BuildScene(op *engine.Operation, callerLen int) Scene {
-	rate := op.Rate()
 	span := op.Span()
+	rate := span.Rate
+	// The timers' lengths in whole seconds, as the request gave them.
+	seconds := func(n int64) int64 { return n / int64(rate) }
 	s0 := span.Start
 	sec := func(n int64) float64 { return round3(float64(n-s0) / float64(rate)) }
 	r := op.Result()
 	sc := Scene{Rate: int(rate), End: sec(span.End)}
-	sc.Verdict = fmt.Sprintf("%s · %s %d/%d", r.Reason, r.Status, r.Code, r.Subcode)
+	sc.Verdict = fmt.Sprintf("%s · %s %d/%d", r.Reason, graph.ResultStatus(r), r.Code, r.Subcode)
 	sc.Title = "recordResponse: " + sc.Verdict
 	// Show the whole operation and a little of what followed.
 	to := max(span.End+int64(rate)/2, span.Start+int64(rate))
@@ -116,7 +118,7 @@ func BuildScene(op *engine.Operation, callerLen int) Scene {
 			// The window runs from the end of the speech (E) to E + T_m.
 			tm := span.MaxSilence
 			sc.Spans = append(sc.Spans, Span{Lane: LaneCaller, Kind: "maxSilenceWindow", From: sec(ev.Deadline - tm), To: sec(min(ev.Deadline, span.End)),
-				Label: fmt.Sprintf("max silence %d s", op.Request().MaxSilenceTimeoutInSeconds)})
+				Label: fmt.Sprintf("max silence %d s", seconds(tm))})
 		}
 	}
 	if speechStart >= 0 { // speech still going at the end
@@ -126,11 +128,11 @@ func BuildScene(op *engine.Operation, callerLen int) Scene {
 		initial, maxRec := span.InitialSilenceAt, span.MaxRecordAt
 		if initial <= to {
 			sc.Marks = append(sc.Marks, Mark{Lane: LaneCaller, Kind: "initialSilence", At: sec(initial),
-				Label: fmt.Sprintf("initial silence %d s", op.Request().InitialSilenceTimeoutInSeconds)})
+				Label: fmt.Sprintf("initial silence %d s", seconds(initial-span.Listen))})
 		}
 		if maxRec <= to {
 			sc.Marks = append(sc.Marks, Mark{Lane: LaneCaller, Kind: "maxRecordDuration", At: sec(maxRec),
-				Label: fmt.Sprintf("max duration %d s", op.Request().MaxRecordDurationInSeconds)})
+				Label: fmt.Sprintf("max duration %d s", seconds(maxRec-span.Listen))})
 		}
 	}
 	sc.Marks = append(sc.Marks, Mark{Lane: LaneCaller, Kind: "completion", At: sc.End, Label: fmt.Sprintf("%s %d", r.Reason, r.Subcode)})

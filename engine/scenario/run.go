@@ -56,7 +56,7 @@ type Result struct {
 	Wire     graph.Options
 	Consumed int // caller samples the operation consumed
 	// Tones are the digits a tone subscription heard on the caller track
-	// (SubscribeToTone): ToneDetected events.
+	// (SubscribeToTone): EvDigit events.
 	Tones []engine.CallEvent
 }
 
@@ -90,7 +90,7 @@ func (s *Scenario) Simulate(name, dir string) (*Result, error) {
 	}
 	frame := s.Frame
 	if frame <= 0 {
-		frame = int(media.SampleRate(s.Rate)) * engine.FrameMs / 1000
+		frame = int(media.SampleRate(s.Rate).N(media.FrameDuration))
 	}
 	pcm := audio.PCM
 	var used int
@@ -106,11 +106,33 @@ func (s *Scenario) Simulate(name, dir string) (*Result, error) {
 	}
 	res := &Result{Op: op, Request: req, Audio: audio, Wire: wire, Consumed: used}
 	if s.SubscribeToTone {
-		if res.Tones, err = engine.ListenTones(pcm, opts); err != nil {
+		if res.Tones, err = listenTones(pcm, opts); err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+// listenTones runs a tone subscription over the whole of pcm, a caller
+// stream at opts.Rate, as a subscribed call with no operation hears it:
+// the EvDigit events, in order.
+func listenTones(pcm []int16, opts engine.Options) ([]engine.CallEvent, error) {
+	c, err := engine.NewCall(engine.CallOptions{Ops: opts})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.SetMedia(pcm, false); err != nil {
+		return nil, err
+	}
+	if err := c.SubscribeTones(); err != nil {
+		return nil, err
+	}
+	var ev []engine.CallEvent
+	frame := int(opts.Rate.N(media.FrameDuration))
+	for c.State().Advancing {
+		ev = c.Advance(frame, ev)
+	}
+	return ev, nil
 }
 
 // feed gives op the samples of pcm frame by frame until it ends.

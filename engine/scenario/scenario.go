@@ -83,6 +83,7 @@ type Error struct {
 	File, Field, Value, Reason string
 }
 
+// Error names the file, the field, the value and why it is refused.
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s = %s: %s", e.File, e.Field, e.Value, e.Reason)
 }

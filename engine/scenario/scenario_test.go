@@ -2,8 +2,10 @@ package scenario_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -101,7 +103,7 @@ func TestSimulateRunsTheOperationOnTheTrack(t *testing.T) {
 	r := res.Op.Result()
 	assert.Equal(t, engine.OutStopTone, r.Outcome)
 	// Listening starts after the 400 ms beep; the tone's onset is at 1.4 s.
-	assert.InDelta(t, 8000, len(res.Op.Recording()), 16, "1 s recorded, cut at the tone's onset")
+	assert.InDelta(t, 8000, len(slices.Concat(res.Op.RecordingParts()...)), 16, "1 s recorded, cut at the tone's onset")
 	assert.Equal(t, []byte("#"), res.Request.StopTones)
 
 	canceled := parse(t, `{"rate": 8000, "request": {"maxRecordDurationInSeconds": 10}, "caller": [{"silence": 3}], "cancelAt": 1.5}`)
@@ -133,4 +135,36 @@ func TestPromptsResolveLikeTheCommandLine(t *testing.T) {
 	f := scenario.ResolvePrompt("fixture:en_us_s160_01", dir)
 	require.Equal(t, engine.OutcomeNone, f.Outcome)
 	assert.NotEmpty(t, f.PCM, "a speech clip played as a 16 kHz prompt")
+}
+
+// TestASubscribedScenarioHearsWhatASubscribedCallHears: subscribeToTone
+// lists the digits of the whole caller track, as an engine.Call with a
+// tone subscription and no operation hears them, including those after
+// the operation has ended.
+func TestASubscribedScenarioHearsWhatASubscribedCallHears(t *testing.T) {
+	s := parse(t, `{"rate": 8000, "subscribeToTone": true, "request": {"stopTones": ["#"]},
+		"caller": [{"silence": 1}, {"dtmf": "5", "seconds": 0.1}, {"silence": 0.5}, {"dtmf": "#", "seconds": 0.1},
+			{"silence": 0.5}, {"dtmf": "*", "seconds": 0.1}, {"silence": 0.5}]}`)
+	res, err := s.Simulate("ivr.json", ".")
+	require.NoError(t, err)
+	require.Equal(t, engine.OutStopTone, res.Op.Result().Outcome)
+
+	c, err := engine.NewCall(engine.CallOptions{Ops: engine.DefaultOptions(8000)})
+	require.NoError(t, err)
+	require.NoError(t, c.SetMedia(res.Audio.PCM, false))
+	require.NoError(t, c.SubscribeTones())
+	var want []engine.CallEvent
+	for c.State().Advancing {
+		want = c.Advance(2048, want) // another block size: the detector does not depend on it
+	}
+	digits := func(ev []engine.CallEvent) (out []string) {
+		for _, e := range ev {
+			if e.Kind == engine.EvDigit {
+				out = append(out, fmt.Sprintf("%c@%d", e.Tone, e.At))
+			}
+		}
+		return out
+	}
+	require.Len(t, digits(res.Tones), 3, "5, # and *: the subscription outlives the operation")
+	assert.Equal(t, digits(want), digits(res.Tones))
 }

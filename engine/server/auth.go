@@ -39,6 +39,7 @@ func ParseAuthMode(s string) (AuthMode, error) {
 	return 0, fmt.Errorf("auth %q: must be any or strict", s)
 }
 
+// String returns the mode as --auth spells it.
 func (m AuthMode) String() string {
 	if m == AuthStrict {
 		return "strict"

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recsim/recsim/bench"
-	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/runner"
 	"github.com/recsim/recsim/engine/server"
 	"github.com/recsim/recsim/fixtures"
 	"github.com/recsim/recsim/media"
@@ -74,7 +74,7 @@ func benchmarkRoundTrip(b *testing.B, rate, perPut int, separate bool) {
 		m, c = newChildMock(b)
 		srvCPU = c.cpu
 	} else {
-		m = newMock(b, server.Config{Clock: engine.Fast}, nil)
+		m = newMock(b, server.Config{Clock: runner.Fast}, nil)
 		// Keep-alive for every client goroutine (the default keeps 2
 		// idle connections per host: the others would be redialled).
 		m.client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64

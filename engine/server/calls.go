@@ -15,6 +15,7 @@ import (
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
+	"github.com/recsim/recsim/engine/runner"
 	"github.com/recsim/recsim/media"
 )
 
@@ -43,7 +44,7 @@ type call struct {
 	opts      callOptions // fixed at creation (ops.Rate is the default media rate)
 
 	ctl       sync.Mutex
-	rcp       atomic.Pointer[engine.PacedCall]
+	rcp       atomic.Pointer[runner.PacedCall]
 	rate      media.SampleRate // under ctl: the call's media rate (viewRate under mu: the same)
 	rateFixed bool             // under ctl: the first media or operation fixed the rate
 	media     []int16          // under ctl: the caller media last set (recycled when replaced)
@@ -80,7 +81,7 @@ type call struct {
 	seq     int64
 }
 
-func (c *call) rc() *engine.PacedCall { return c.rcp.Load() }
+func (c *call) rc() *runner.PacedCall { return c.rcp.Load() }
 
 // expired reports whether the call ended more than its retention ago.
 func (c *call) expired(now time.Time) bool {
@@ -127,7 +128,7 @@ func (c *call) notifyCall(changeType string) {
 
 // newCall creates a call and puts it under the runner.
 func (s *Server) newCall(opts callOptions, direction string, state callState, callback string) (*call, error) {
-	ec, err := engine.NewCall(engine.CallOptions{Ops: opts.ops, Hangup: opts.hangup, EndOfMedia: opts.eom})
+	ec, err := engine.NewCall(engine.CallOptions{Ops: opts.ops, SilentHangup: opts.silentHangup, EndOfMedia: opts.eom})
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +329,7 @@ func (s *Server) hangup(c *call, who string) bool {
 	defer c.ctl.Unlock()
 	ok := false
 	c.rc().Do(func(ec *engine.Call, ev []engine.CallEvent) []engine.CallEvent {
-		if ec.Ended() {
+		if ec.State().Ended {
 			return ev
 		}
 		ok = true
@@ -492,7 +493,7 @@ func (s *Server) startMedia(q *request, c *call, e *opEntry, uris []string, prom
 	var err error
 	pending := prompt != nil && prompt.Pending
 	c.rc().Do(func(ec *engine.Call, ev []engine.CallEvent) []engine.CallEvent {
-		head := !ec.Busy() || bargeIn
+		head := !ec.State().Busy || bargeIn
 		var op *engine.CallOp
 		op, ev, err = queue(ec, ev)
 		if err != nil {
@@ -502,15 +503,15 @@ func (s *Server) startMedia(q *request, c *call, e *opEntry, uris []string, prom
 		// (a prompt that failed to load), or when it is first in line
 		// waiting for its prompt: the bot learns the result from the
 		// notification, as from the service.
-		st := op.Status
-		if st != engine.NotStarted || pending && head {
-			st = engine.Running
+		st := graph.StatusOf(op)
+		if st != graph.NotStarted || pending && head {
+			st = graph.Running
 		}
 		c.mu.Lock()
 		e.cop, e.status, e.created = op, st, s.now()
 		c.ops[e.id] = e
 		s.saveOp(c, e)
-		if st == engine.NotStarted {
+		if st == graph.NotStarted {
 			c.publishOp(e, "queued")
 		} else {
 			c.publishOp(e, "started")
@@ -620,9 +621,9 @@ func (s *Server) cancelMedia(q *request, id string) {
 	if !ok {
 		return
 	}
-	e := &opEntry{id: graph.NewID(), kind: kindCancel, ver: q.ver, root: q.root(), clientContext: cc, status: engine.Completed, ended: true}
+	e := &opEntry{id: graph.NewID(), kind: kindCancel, ver: q.ver, root: q.root(), clientContext: cc, status: graph.Completed, ended: true}
 	s.completedOp(q, c, e, func(ec *engine.Call, ev []engine.CallEvent) ([]engine.CallEvent, error) {
-		if ec.Ended() {
+		if ec.State().Ended {
 			return ev, engine.ErrCallEnded
 		}
 		return ec.CancelMedia(ev), nil
@@ -662,9 +663,9 @@ func (s *Server) updateRecordingStatus(q *request, id string) {
 		q.badRequest("status = %s: must be notRecording, recording or failed", quote(name))
 		return
 	}
-	e := &opEntry{id: graph.NewID(), kind: kindUpdateStatus, ver: q.ver, root: q.root(), clientContext: cc, status: engine.Completed, ended: true}
+	e := &opEntry{id: graph.NewID(), kind: kindUpdateStatus, ver: q.ver, root: q.root(), clientContext: cc, status: graph.Completed, ended: true}
 	s.completedOp(q, c, e, func(ec *engine.Call, ev []engine.CallEvent) ([]engine.CallEvent, error) {
-		if ec.Ended() {
+		if ec.State().Ended {
 			return ev, engine.ErrCallEnded
 		}
 		c.mu.Lock()
@@ -717,13 +718,13 @@ func (s *Server) completedOp(q *request, c *call, e *opEntry, act func(*engine.C
 func (s *Server) setRate(c *call, rate media.SampleRate) error {
 	old := c.rc()
 	ended := false
-	old.View(func(ec *engine.Call) { ended = ec.Ended() })
+	old.View(func(ec *engine.Call) { ended = ec.State().Ended })
 	if ended {
 		return engine.ErrCallEnded
 	}
 	opts := c.opts
 	opts.ops.Rate = rate
-	ec, err := engine.NewCall(engine.CallOptions{Ops: opts.ops, Hangup: opts.hangup, EndOfMedia: opts.eom})
+	ec, err := engine.NewCall(engine.CallOptions{Ops: opts.ops, SilentHangup: opts.silentHangup, EndOfMedia: opts.eom})
 	if err != nil {
 		return err
 	}

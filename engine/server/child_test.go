@@ -14,7 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/runner"
 	"github.com/recsim/recsim/engine/server"
 )
 
@@ -40,9 +40,9 @@ const childDirEnv = "RECSIM_TEST_SERVER_DIR"
 // serveChild serves a mock on a loopback port, prints its address, and
 // stops when its standard input closes.
 func serveChild() int {
-	cfg := server.Config{Clock: engine.Fast}
+	cfg := server.Config{Clock: runner.Fast}
 	if dir := os.Getenv(childDirEnv); dir != "" {
-		cfg = server.Config{Clock: engine.Realtime, DataDir: dir,
+		cfg = server.Config{Clock: runner.Realtime, DataDir: dir,
 			Notify: server.NotifyConfig{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond, Attempts: 1000}}
 	} else {
 		dir, err := os.MkdirTemp("", "recsim-bench-child-")

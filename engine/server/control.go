@@ -8,6 +8,7 @@ import (
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
+	"github.com/recsim/recsim/engine/runner"
 	"github.com/recsim/recsim/engine/scenario"
 	"github.com/recsim/recsim/media"
 )
@@ -311,18 +312,18 @@ func (s *Server) events(q *request, id string) {
 // onEvent is the runner's hook: it runs with the engine call locked, in
 // order per call, both inside handlers (RunCall.Do) and on the realtime
 // runner's ticks.
-func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
+func (s *Server) onEvent(rc *runner.PacedCall, ev engine.CallEvent) {
 	s.mu.Lock()
 	c := s.calls[rc.ID]
 	s.mu.Unlock()
 	if c == nil {
 		return
 	}
-	if ev.Kind == engine.ToneDetected {
+	if ev.Kind == engine.EvDigit {
 		c.tone(ev.Tone, ev.At)
 		return
 	}
-	if ev.Kind == engine.CallHungUp {
+	if ev.Kind == engine.EvHangup {
 		c.terminate(endByCaller())
 		s.log.Info("call ended", "call", c.id, "by", "caller (end of media)")
 		return
@@ -339,29 +340,29 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 		return
 	}
 	switch ev.Kind {
-	case engine.OpStarted:
+	case engine.EvStart:
 		c.mu.Lock()
-		e.status = op.Status
+		e.status = graph.StatusOf(op)
 		c.publishOp(e, "started")
 		c.publishEntries(e, op)
 		c.mu.Unlock()
-	case engine.OpProgressed:
+	case engine.EvProgress:
 		c.mu.Lock()
 		c.publishEntries(e, op)
 		c.mu.Unlock()
-	case engine.OpListenStarted:
+	case engine.EvListenStart:
 		if e.kind != kindRecord || !e.stream {
 			return
 		}
 		r := s.newRecording(c, rc, e)
 		c.mu.Lock()
-		e.rec, e.status = r, op.Status
+		e.rec, e.status = r, graph.StatusOf(op)
 		c.publishEntries(e, op)
 		c.publishOp(e, "updated")
 		c.enqueue("updated", e.resourceURL(c.id), func(etag string) any { return e.resource(c.id, c.opts, etag) }, nil)
 		c.mu.Unlock()
-	case engine.OpEnded:
-		stored := e.kind == kindRecord && op.Op != nil && op.Op.HasRecording()
+	case engine.EvCompleted:
+		stored := e.kind == kindRecord && op.Op != nil && op.Op.Result().HasRecording
 		if stored && rec == nil {
 			rec = s.newRecording(c, rc, e)
 		} else if !stored && rec != nil {
@@ -380,7 +381,7 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 			// completion keeps its place in the outbox, built when it goes.
 			e.storing = true
 		} else {
-			e.status, e.outcome, e.ended = op.Status, op.Outcome, true
+			e.status, e.outcome, e.ended = graph.StatusOf(op), op.Outcome, true
 			s.saveOp(c, e)
 		}
 		c.publishEntries(e, op)
@@ -403,19 +404,19 @@ func (s *Server) onEvent(rc *engine.PacedCall, ev engine.CallEvent) {
 		}
 		c.mu.Unlock()
 		if stored {
-			s.storeRecording(rec, e, op.Status, op.Outcome, op.Op.RecordingParts())
+			s.storeRecording(rec, e, graph.StatusOf(op), op.Outcome, op.Op.RecordingParts())
 		} else if op.Op != nil {
 			op.Op.Release() // the ended call is kept for its results only
 		}
 		r := engine.ResultOf(op.Outcome)
 		var samples int64
-		if op.Op != nil && op.Op.HasRecording() {
+		if op.Op != nil && op.Op.Result().HasRecording {
 			sp := op.Op.Span()
 			samples = sp.RecordTo - sp.RecordFrom
 		}
 		kind := kindName(e.kind)
 		if s.logging() {
-			s.log.Info("operation ended", "call", c.id, "operation", op.ID, "kind", kind, "status", op.Status.String(),
+			s.log.Info("operation ended", "call", c.id, "operation", op.ID, "kind", kind, "status", graph.StatusOf(op).String(),
 				"completionReason", r.Reason, "code", r.Code, "subcode", r.Subcode, "recordedSamples", samples, "notified", !op.Silent)
 		}
 	}

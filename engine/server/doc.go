@@ -10,7 +10,7 @@
 // trying the mock without a bot). `recsim serve` runs it; other people's
 // Go tests mount it:
 //
-//	srv, err := server.New(server.Config{Clock: engine.Fast})
+//	srv, err := server.New(server.Config{Clock: runner.Fast})
 //	...
 //	defer srv.Close()
 //	ts := httptest.NewServer(srv)
@@ -38,7 +38,7 @@
 // # Concurrency
 //
 // A Server is safe for concurrent use. Each call's engine state is guarded
-// by its runner lock (engine.PacedCall); the handlers that drive a call are
+// by its runner lock (runner.PacedCall); the handlers that drive a call are
 // serialised per call, and different calls never wait for each other.
 // Notifications of one call go out in order from one goroutine per call
 // (started when there is something to send, gone when the outbox is
@@ -49,8 +49,8 @@
 // completion even in fast mode. Recordings are written in the background;
 // a notification that offers a recording waits until it is in place.
 //
-// In engine.Realtime mode the runner paces the calls in 20 ms frames on
-// Config.RunnerClock; in engine.Fast mode an operation runs to its end
+// In runner.Realtime mode the runner paces the calls in 20 ms frames on
+// Config.RunnerClock; in runner.Fast mode an operation runs to its end
 // inside the request that starts it, so cancel, barge-in and hang-up
 // during an operation can be exercised only in realtime mode. Tests that
 // want them without waiting give Config.RunnerClock a clock whose ticker

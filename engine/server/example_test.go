@@ -8,7 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 
-	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/runner"
 	"github.com/recsim/recsim/engine/server"
 )
 
@@ -36,7 +36,7 @@ func Example() {
 	}))
 	defer bot.Close()
 
-	srv, err := server.New(server.Config{Clock: engine.Fast})
+	srv, err := server.New(server.Config{Clock: runner.Fast})
 	if err != nil {
 		panic(err)
 	}

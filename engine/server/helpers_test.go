@@ -15,7 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/runner"
 	"github.com/recsim/recsim/engine/server"
 	"github.com/recsim/recsim/engine/server/identity"
 	"github.com/recsim/recsim/media"
@@ -174,7 +174,7 @@ func newMock(t testing.TB, cfg server.Config, respond func(int, []byte) int) *mo
 	return m
 }
 
-func fast() server.Config { return server.Config{Clock: engine.Fast} }
+func fast() server.Config { return server.Config{Clock: runner.Fast} }
 
 // reply is an HTTP answer.
 type reply struct {
@@ -315,7 +315,7 @@ func (f *fakeClock) Now() time.Time {
 	return f.now
 }
 
-func (f *fakeClock) NewTicker(time.Duration) engine.Ticker { return fakeTicker{} }
+func (f *fakeClock) NewTicker(time.Duration) runner.Ticker { return fakeTicker{} }
 
 type fakeTicker struct{}
 
@@ -335,7 +335,7 @@ func (m *mock) step(f *fakeClock, n int) {
 
 // realtime returns a realtime config on a fake clock.
 func realtime(clk *fakeClock) server.Config {
-	return server.Config{Clock: engine.Realtime, RunnerClock: clk}
+	return server.Config{Clock: runner.Realtime, RunnerClock: clk}
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -120,7 +120,7 @@ func (c *call) publishEntries(e *opEntry, op *engine.CallOp) {
 	tl := op.Op.Timeline()
 	if c.s.hub.armed.Load() {
 		for _, ev := range tl[min(e.published, len(tl)):] {
-			en := timelineView(graph.Entry(ev, op.Op.Rate(), op.ID))
+			en := timelineView(graph.Entry(ev, op.Op.Span().Rate, op.ID))
 			c.s.hub.publish("event", "created", c.id, en.appendJSON)
 		}
 	}
@@ -217,7 +217,7 @@ func (s *Server) callAudio(q *request, id, which string) {
 		c.ctl.Lock()
 		rate = c.rate
 		c.rc().View(func(ec *engine.Call) {
-			pcm = append([]int16(nil), c.media[:min(ec.MediaPosition(), len(c.media))]...)
+			pcm = append([]int16(nil), c.media[:min(ec.State().MediaPosition, len(c.media))]...)
 		})
 		c.ctl.Unlock()
 	case "outbound":
@@ -271,10 +271,10 @@ func (s *Server) outbound(c *call) ([]int16, media.SampleRate, error) {
 	c.mu.Unlock()
 	var rate media.SampleRate
 	c.rc().View(func(ec *engine.Call) {
-		rate = ec.Rate()
+		rate = ec.State().Rate
 		for _, p := range parts {
 			if p.cop.Op != nil {
-				p.start, p.rate = p.cop.Op.Span().Start, p.cop.Op.Rate()
+				p.start, p.rate = p.cop.Op.Span().Start, p.cop.Op.Span().Rate
 			}
 		}
 	})

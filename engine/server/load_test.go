@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -25,8 +26,8 @@ func cliRecording(t testing.TB, caller []int16, rate media.SampleRate, request s
 	op, err := engine.NewOperation(req, nil, engine.DefaultOptions(rate), 0)
 	require.NoError(t, err)
 	op.ProcessAll(caller, 0, engine.EndSilence)
-	require.True(t, op.HasRecording())
-	b, err := media.EncodeWAV(op.Recording(), rate)
+	require.True(t, op.Result().HasRecording)
+	b, err := media.EncodeWAV(slices.Concat(op.RecordingParts()...), rate)
 	require.NoError(t, err)
 	return b
 }

@@ -17,7 +17,7 @@ import (
 // call's "options" (POST /recsim/v1/calls) laid over them.
 type callOptions struct {
 	ops              engine.Options // every operation's options; ops.Rate is the call's default media rate
-	hangup           engine.HangupPolicy
+	silentHangup     bool           // engine.CallOptions.SilentHangup
 	eom              engine.EndOfMedia
 	docsCasing       bool
 	strictV1         bool
@@ -32,21 +32,18 @@ func (o callOptions) wire(ver string) graph.Options {
 }
 
 // status spells an operation status as the call's casing says.
-func (o callOptions) status(s engine.Status) string {
+func (o callOptions) status(s graph.Status) string {
 	return graph.StatusName(s, o.docsCasing)
 }
 
 func (s *Server) baseOptions() (callOptions, error) {
 	c := s.cfg
-	if c.Hangup != engine.HangupNotify && c.Hangup != engine.HangupSilent {
-		return callOptions{}, fmt.Errorf("server: Config.Hangup = %d: must be engine.HangupNotify or engine.HangupSilent", c.Hangup)
-	}
 	if c.EndOfMedia > engine.EndStall {
 		return callOptions{}, fmt.Errorf("server: Config.EndOfMedia = %d: must be engine.EndSilence, EndHangup or EndStall", c.EndOfMedia)
 	}
 	ops := engine.DefaultOptions(c.Rate)
 	ops.Cache = s.cache
-	return callOptions{ops: ops, hangup: c.Hangup, eom: c.EndOfMedia,
+	return callOptions{ops: ops, silentHangup: c.SilentHangup, eom: c.EndOfMedia,
 		docsCasing: c.DocsCasing, strictV1: c.StrictV1, strictCompliance: c.StrictCompliance, retention: c.Retention}, nil
 }
 
@@ -128,7 +125,7 @@ func applyOptions(raw json.RawMessage, base callOptions) (callOptions, error) {
 	}
 	var err error
 	if j.HangupPolicy != nil {
-		if o.hangup, err = graph.ParseHangupPolicy(*j.HangupPolicy); err != nil {
+		if o.silentHangup, err = graph.ParseHangupPolicy(*j.HangupPolicy); err != nil {
 			return o, &optionError{"hangupPolicy", quote(*j.HangupPolicy), "must be notify or silent"}
 		}
 	}

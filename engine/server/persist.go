@@ -54,7 +54,7 @@ func (s *Server) saveCall(c *call) {
 	}
 	o := savedOptions{DocsCasing: c.opts.docsCasing, StrictV1: c.opts.strictV1, StrictCompliance: c.opts.strictCompliance,
 		BotApp: c.botApp, ChainID: c.chainID, Source: c.source, Targets: c.targets, ParticipantID: c.participantID, End: c.endInfo}
-	if c.opts.hangup == engine.HangupSilent {
+	if c.opts.silentHangup {
 		o.Hangup = "silent"
 	}
 	b, _ := json.Marshal(o)
@@ -143,7 +143,7 @@ func timelineOf(op *engine.CallOp) []byte {
 // appendEntries appends op's timeline, as /events shows it, to dst.
 func appendEntries(dst []graph.TimelineEntry, op *engine.CallOp) []graph.TimelineEntry {
 	for _, ev := range op.Op.Timeline() {
-		dst = append(dst, graph.Entry(ev, op.Op.Rate(), op.ID))
+		dst = append(dst, graph.Entry(ev, op.Op.Span().Rate, op.ID))
 	}
 	return dst
 }

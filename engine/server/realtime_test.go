@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/runner"
 	"github.com/recsim/recsim/engine/server"
 )
 
@@ -24,7 +24,7 @@ const longWait = `{"initialSilenceTimeoutInSeconds": 30, "maxRecordDurationInSec
 
 func newRealtime(t *testing.T, mod func(*server.Config)) (*mock, *fakeClock) {
 	clk := newFakeClock()
-	cfg := server.Config{Clock: engine.Realtime, RunnerClock: clk}
+	cfg := server.Config{Clock: runner.Realtime, RunnerClock: clk}
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -9,12 +9,14 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
+	"github.com/recsim/recsim/engine/runner"
 	"github.com/recsim/recsim/media"
 )
 
@@ -28,7 +30,7 @@ type recording struct {
 	tokenHash [32]byte
 	location  string
 	c         *call
-	rc        *engine.PacedCall // live source
+	rc        *runner.PacedCall // live source
 	cop       *engine.CallOp
 	rate      media.SampleRate
 
@@ -51,11 +53,11 @@ func newToken() string {
 }
 
 // newRecording offers a recording of e (of call c on rc) and registers it.
-func (s *Server) newRecording(c *call, rc *engine.PacedCall, e *opEntry) *recording {
+func (s *Server) newRecording(c *call, rc *runner.PacedCall, e *opEntry) *recording {
 	id := graph.NewID()
 	tok := newToken()
 	r := &recording{id: id, token: tok, tokenHash: hashToken(tok), location: e.root + "/recsim/v1/recordings/" + id, c: c, rc: rc,
-		cop: e.cop, rate: e.cop.Op.Rate(), ready: make(chan struct{})}
+		cop: e.cop, rate: e.cop.Op.Span().Rate, ready: make(chan struct{})}
 	s.mu.Lock()
 	s.recs[id] = r
 	s.mu.Unlock()
@@ -67,7 +69,7 @@ func (s *Server) newRecording(c *call, rc *engine.PacedCall, e *opEntry) *record
 // background. Then e ends: with the engine's status and outcome, or, if
 // the recording could not be stored whole (disk full, I/O error), failed
 // with unspecifiedError 500/9999 and no recording (docs/server.md#storage).
-func (s *Server) storeRecording(r *recording, e *opEntry, status engine.Status, outcome engine.Outcome, parts [][]int16) {
+func (s *Server) storeRecording(r *recording, e *opEntry, status graph.Status, outcome engine.Outcome, parts [][]int16) {
 	r.mu.Lock()
 	r.final = true
 	r.mu.Unlock()
@@ -88,7 +90,7 @@ func (s *Server) storeRecording(r *recording, e *opEntry, status engine.Status, 
 		if err != nil {
 			s.log.Error("recording not stored: the operation fails with unspecifiedError 9999", "call", c.id, "operation", e.id, "recording", r.id, "error", err)
 			s.drop(r)
-			status, outcome = engine.Failed, engine.OutUnspecified
+			status, outcome = graph.Failed, engine.OutUnspecified
 		}
 		c.mu.Lock()
 		e.status, e.outcome, e.ended, e.storing = status, outcome, true, false
@@ -276,7 +278,7 @@ func (s *Server) serveRecording(q *request, r *recording) {
 			final = r.final
 			r.mu.Unlock()
 			if !final {
-				pcm = r.cop.Op.AppendRecordingSoFar(pcm)
+				pcm = slices.Concat(r.cop.Op.RecordingParts()...)
 			}
 		})
 	}

@@ -83,9 +83,9 @@ func (s *Server) restoreCall(cs *store.CallState) (*call, error) {
 		}
 	}
 	opts.docsCasing, opts.strictV1, opts.strictCompliance = so.DocsCasing, so.StrictV1, so.StrictCompliance
-	opts.hangup = engine.HangupNotify
+	opts.silentHangup = false
 	if so.Hangup == "silent" {
-		opts.hangup = engine.HangupSilent
+		opts.silentHangup = true
 	}
 	opts.retention = cs.Retention
 	rs, err := graph.ParseRecordingStatus(cs.RecStatus)
@@ -106,12 +106,12 @@ func (s *Server) restoreCall(cs *store.CallState) (*call, error) {
 	c.files.path = filepath.Join(s.dataDir, c.id+".rec")
 	// An ended engine call stands in for the one that was lost: the call
 	// takes no more media or operations.
-	ec, err := engine.NewCall(engine.CallOptions{Ops: opts.ops, Hangup: opts.hangup, EndOfMedia: opts.eom})
+	ec, err := engine.NewCall(engine.CallOptions{Ops: opts.ops, SilentHangup: opts.silentHangup, EndOfMedia: opts.eom})
 	if err != nil {
 		return nil, err
 	}
 	ec.Hangup(nil)
-	c.rate = ec.Rate()
+	c.rate = ec.State().Rate
 
 	// The recordings, and the file cut back to what they cover.
 	recs := map[string]*recording{}
@@ -139,7 +139,7 @@ func (s *Server) restoreCall(cs *store.CallState) (*call, error) {
 			return nil, fmt.Errorf("call %s: operation %s: unknown kind %q", c.id, or.ID, or.Kind)
 		}
 		e := &opEntry{id: or.ID, kind: k, ver: or.Ver, root: or.Root, clientContext: or.ClientContext, stream: or.Stream,
-			status: engine.Status(or.Status), outcome: engine.Outcome(or.Outcome), ended: or.Ended, timeline: or.Timeline, created: or.Created}
+			status: graph.Status(or.Status), outcome: engine.Outcome(or.Outcome), ended: or.Ended, timeline: or.Timeline, created: or.Created}
 		if or.RecordingID != "" {
 			e.rec = recs[or.RecordingID]
 		}
@@ -173,11 +173,11 @@ func (s *Server) restoreCall(cs *store.CallState) (*call, error) {
 			if e.ended || !e.media() {
 				continue
 			}
-			e.status, e.outcome, e.ended, e.rec = engine.Failed, engine.OutCallTerminated, true, nil
+			e.status, e.outcome, e.ended, e.rec = graph.Failed, engine.OutCallTerminated, true, nil
 			s.saveOp(c, e)
 			// A completion already in the outbox (its recording was being
 			// stored) now says this.
-			if opts.hangup == engine.HangupNotify && !queued["deleted "+e.resourceURL(c.id)] {
+			if !opts.silentHangup && !queued["deleted "+e.resourceURL(c.id)] {
 				c.enqueue("deleted", e.resourceURL(c.id), func(etag string) any { return e.resource(c.id, c.opts, etag) }, nil)
 			}
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/recsim/recsim/engine"
 	"github.com/recsim/recsim/engine/graph"
+	"github.com/recsim/recsim/engine/runner"
 	"github.com/recsim/recsim/engine/server/identity"
 	"github.com/recsim/recsim/engine/server/inspector"
 	"github.com/recsim/recsim/engine/server/store"
@@ -30,9 +31,9 @@ import (
 // policy, the schema's enum casing, prompts fetched from loopback only,
 // scripted media at 16 000 Hz, no logging.
 type Config struct {
-	// Clock: engine.Realtime paces the caller streams in 20 ms frames;
-	// engine.Fast runs each operation to its end as soon as it starts.
-	Clock engine.Mode
+	// Clock: runner.Realtime paces the caller streams in 20 ms frames;
+	// runner.Fast runs each operation to its end as soon as it starts.
+	Clock runner.Mode
 	// DataDir holds the recordings, one file per call ({callId}.rec, the
 	// call's recordings one after the other, each a complete WAV file);
 	// "" makes a fresh temporary directory, removed by Close.
@@ -61,9 +62,11 @@ type Config struct {
 	Keys *identity.Keys
 	// Retention is how long recordings (and ended calls' operations)
 	// outlive their call; 0 means 10 minutes.
-	Retention  time.Duration
-	Hangup     engine.HangupPolicy
-	EndOfMedia engine.EndOfMedia
+	Retention time.Duration
+	// SilentHangup: a hang-up ends operations without a completion
+	// (engine.CallOptions.SilentHangup); the default sends the hang-up row.
+	SilentHangup bool
+	EndOfMedia   engine.EndOfMedia
 	// DocsCasing sends operation status as the docs spell it ("running");
 	// StrictV1 drops completionReason and rejects streamWhileRecording on
 	// /v1.0; StrictCompliance refuses a recording download (403) while the
@@ -98,7 +101,7 @@ type Config struct {
 	// Now is the clock for retention, expiry and dates; nil: time.Now.
 	Now func() time.Time
 	// RunnerClock paces the realtime runner; nil: the wall clock.
-	RunnerClock engine.Clock
+	RunnerClock runner.Clock
 	// Frame is the realtime frame; 0: 20 ms.
 	Frame time.Duration
 	// ReceiveTimeout is the media receive timeout under the stall
@@ -184,7 +187,7 @@ type Server struct {
 	client  *http.Client
 	prompts *http.Client // client with the allow-list check on redirects
 	allow   map[string]bool
-	runner  *engine.Runner
+	runner  *runner.Runner
 	dataDir string
 	tempDir bool // dataDir was made by New; Close removes it
 	defOpts callOptions
@@ -226,8 +229,8 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Rate.Validate(); err != nil {
 		return nil, fmt.Errorf("server: Config.Rate = %d: %w", int(cfg.Rate), err)
 	}
-	if cfg.Clock != engine.Realtime && cfg.Clock != engine.Fast {
-		return nil, fmt.Errorf("server: Config.Clock = %d: must be engine.Realtime or engine.Fast", cfg.Clock)
+	if cfg.Clock != runner.Realtime && cfg.Clock != runner.Fast {
+		return nil, fmt.Errorf("server: Config.Clock = %d: must be runner.Realtime or runner.Fast", cfg.Clock)
 	}
 	if cfg.Retention < 0 {
 		return nil, fmt.Errorf("server: Config.Retention = %s: must not be negative", cfg.Retention)
@@ -348,7 +351,7 @@ func New(cfg Config) (*Server, error) {
 		s.dataDir = cfg.DataDir
 	}
 
-	s.runner = engine.NewRunner(engine.RunnerOptions{Mode: cfg.Clock, Clock: cfg.RunnerClock, Frame: cfg.Frame,
+	s.runner = runner.New(runner.Options{Mode: cfg.Clock, Clock: cfg.RunnerClock, Frame: cfg.Frame,
 		ReceiveTimeout: cfg.ReceiveTimeout, OnEvent: s.onEvent})
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	if err := s.id.init(cfg, s.now, s.tempDir, s.dataDir); err != nil {

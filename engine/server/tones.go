@@ -59,9 +59,9 @@ func (s *Server) subscribeToTone(q *request, id string) {
 		q.badRequest("state = %s: subscribeToTone needs an established call (answer it first)", st)
 		return
 	}
-	e := &opEntry{id: graph.NewID(), kind: kindSubscribeTone, ver: q.ver, root: q.root(), clientContext: cc, status: engine.Completed, ended: true}
+	e := &opEntry{id: graph.NewID(), kind: kindSubscribeTone, ver: q.ver, root: q.root(), clientContext: cc, status: graph.Completed, ended: true}
 	s.completedOp(q, c, e, func(ec *engine.Call, ev []engine.CallEvent) ([]engine.CallEvent, error) {
-		if ec.Ended() {
+		if ec.State().Ended {
 			return ev, engine.ErrCallEnded
 		}
 		return ev, ec.SubscribeTones()

@@ -144,7 +144,7 @@ type opEntry struct {
 	stream        bool // streamWhileRecording
 
 	cop     *engine.CallOp // record and play: the engine's operation
-	status  engine.Status
+	status  graph.Status
 	outcome engine.Outcome
 	ended   bool
 	storing bool       // ended in the engine, its recording being stored

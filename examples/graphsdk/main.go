@@ -59,7 +59,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
-	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/runner"
 	"github.com/recsim/recsim/engine/server"
 	"github.com/recsim/recsim/engine/server/identity"
 	"github.com/recsim/recsim/media"
@@ -229,7 +229,7 @@ func check(ok bool, format string, args ...any) error {
 // a stop function.
 func startMock(gzipped *atomic.Int64) (string, []byte, func(), error) {
 	bot, noMedia := inProcessApps()
-	srv, err := server.New(server.Config{Clock: engine.Realtime, Auth: server.AuthStrict, Apps: []identity.App{bot, noMedia}})
+	srv, err := server.New(server.Config{Clock: runner.Realtime, Auth: server.AuthStrict, Apps: []identity.App{bot, noMedia}})
 	if err != nil {
 		return "", nil, nil, err
 	}

@@ -22,6 +22,7 @@ type FormatError struct {
 	Reason string // what was expected
 }
 
+// Error says what the buffer or decoder holds and what is supported.
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("goaudio: %s = %v: %s", e.Field, e.Value, e.Reason)
 }

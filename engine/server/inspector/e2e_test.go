@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/engine/runner"
 	"github.com/recsim/recsim/engine/server"
 )
 
@@ -25,7 +25,7 @@ import (
 // hang-up. With -update it writes docs/inspector.png.
 func TestTheInspectorOnTheRealServer(t *testing.T) {
 	ctx := newBrowser(t)
-	srv, err := server.New(server.Config{Clock: engine.Fast, DataDir: t.TempDir()})
+	srv, err := server.New(server.Config{Clock: runner.Fast, DataDir: t.TempDir()})
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {

@@ -353,6 +353,7 @@ func nullTime(t time.Time) sql.NullInt64 {
 	return sql.NullInt64{Int64: ns, Valid: ok}
 }
 
+// PutCall stores c, replacing the row of the same id (Store.PutCall).
 func (s *SQLite) PutCall(c Call) error {
 	if err := checkCall(c); err != nil {
 		return errPutCall(c.ID, err)
@@ -368,6 +369,8 @@ func (s *SQLite) PutCall(c Call) error {
 	return nil
 }
 
+// PutOperation stores o, replacing the row of the same call and id
+// (Store.PutOperation).
 func (s *SQLite) PutOperation(o Operation) error {
 	if err := checkOperation(o); err != nil {
 		return errPutOperation(o.CallID, o.ID, err)
@@ -390,6 +393,7 @@ func (s *SQLite) PutOperation(o Operation) error {
 	return nil
 }
 
+// PutRecording stores the index row of a recording (Store.PutRecording).
 func (s *SQLite) PutRecording(r Recording) error {
 	if err := checkRecording(r); err != nil {
 		return errPutRecording(r.ID, err)
@@ -407,6 +411,7 @@ func (s *SQLite) PutRecording(r Recording) error {
 	return nil
 }
 
+// AddNotification queues n in its call's outbox (Store.AddNotification).
 func (s *SQLite) AddNotification(n Notification) error {
 	if err := checkNotification(n); err != nil {
 		return errAddNotification(n.CallID, n.Seq, err)
@@ -432,6 +437,8 @@ func (s *SQLite) AddNotification(n Notification) error {
 	return nil
 }
 
+// MarkNotification records a delivery attempt's outcome
+// (Store.MarkNotification).
 func (s *SQLite) MarkNotification(callID string, seq int64, attempts int, delivered, done bool, lastError string) error {
 	if s.closed.Load() {
 		return errMarkNotification(callID, seq, ErrClosed)
@@ -450,6 +457,8 @@ func (s *SQLite) MarkNotification(callID string, seq int64, attempts int, delive
 	return nil
 }
 
+// SetNotificationBody replaces a queued notification's payload
+// (Store.SetNotificationBody).
 func (s *SQLite) SetNotificationBody(callID string, seq int64, body []byte) error {
 	if s.closed.Load() {
 		return errSetNotificationBody(callID, seq, ErrClosed)
@@ -472,6 +481,8 @@ func (s *SQLite) SetNotificationBody(callID string, seq int64, body []byte) erro
 	return nil
 }
 
+// DeleteCall removes a call with its operations, recordings and
+// notifications (Store.DeleteCall).
 func (s *SQLite) DeleteCall(id string) error {
 	if s.closed.Load() {
 		return errDeleteCall(id, ErrClosed)

@@ -1,4 +1,4 @@
-package engine
+package runner
 
 import (
 	"context"
@@ -8,6 +8,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/recsim/recsim/engine"
+	"github.com/recsim/recsim/media"
 )
 
 // Clock is the runner's source of time: the real one, or a fake in tests.
@@ -45,15 +48,15 @@ const (
 // String returns the mode's name as the --clock flag spells it.
 func (m Mode) String() string { return [...]string{"realtime", "fast"}[m] }
 
-// RunnerOptions configure a Runner.
-type RunnerOptions struct {
+// Options configure a Runner.
+type Options struct {
 	Mode           Mode
 	Clock          Clock         // nil: the wall clock
 	Frame          time.Duration // realtime frame; 0: 20 ms
 	ReceiveTimeout time.Duration // media receive timeout T_r; 0: 10 s
 	// OnEvent is called for every call event, in order per call, with the
 	// call locked: it must not block or call back into the same call.
-	OnEvent func(rc *PacedCall, ev CallEvent)
+	OnEvent func(rc *PacedCall, ev engine.CallEvent)
 	// Workers share the calls in realtime mode; 0: runtime.GOMAXPROCS.
 	Workers int
 	// FrameLateness, if set, is called by Pace (not by Tick) after each call
@@ -64,22 +67,25 @@ type RunnerOptions struct {
 	FrameLateness func(worker int, late time.Duration)
 }
 
+// defaultFrame is the realtime frame unless Options.Frame says otherwise.
+const defaultFrame = media.FrameDuration
+
 // Runner advances many calls frame by frame (docs/server.md): in realtime mode on
 // a ticker, in fast mode as soon as there is work. The same scenario gives
 // the same results, timelines and recordings in both.
 type Runner struct {
-	opts  RunnerOptions
+	opts  Options
 	mu    sync.Mutex
 	calls map[*PacedCall]struct{}
 	// sorted is the calls ordered by ID, rebuilt (as a new slice) only
 	// after Add or Remove, so a tick neither copies nor sorts them.
 	sorted []*PacedCall
 	dirty  bool
-	stats  RunnerStats
+	stats  Stats
 }
 
-// RunnerStats are the realtime runner's measurements.
-type RunnerStats struct {
+// Stats are the realtime runner's measurements.
+type Stats struct {
 	Ticks    int64
 	Frames   int64           // call frames advanced
 	Lateness []time.Duration // per tick: how late the tick's work finished after its due time
@@ -90,18 +96,18 @@ type PacedCall struct {
 	ID        string
 	r         *Runner
 	mu        sync.Mutex
-	call      *Call
-	ev        []CallEvent
+	call      *engine.Call
+	ev        []engine.CallEvent
 	stalledAt time.Time
 }
 
-// NewRunner returns a runner; call Pace (realtime) to start pacing.
-func NewRunner(opts RunnerOptions) *Runner {
+// New returns a runner; call Pace (realtime) to start pacing.
+func New(opts Options) *Runner {
 	if opts.Clock == nil {
 		opts.Clock = wallClock{}
 	}
 	if opts.Frame <= 0 {
-		opts.Frame = FrameMs * time.Millisecond
+		opts.Frame = defaultFrame
 	}
 	if opts.ReceiveTimeout <= 0 {
 		opts.ReceiveTimeout = 10 * time.Second
@@ -113,8 +119,8 @@ func NewRunner(opts RunnerOptions) *Runner {
 }
 
 // Add puts a call under the runner.
-func (r *Runner) Add(id string, c *Call) *PacedCall {
-	rc := &PacedCall{ID: id, r: r, call: c, ev: make([]CallEvent, 0, 8)}
+func (r *Runner) Add(id string, c *engine.Call) *PacedCall {
+	rc := &PacedCall{ID: id, r: r, call: c, ev: make([]engine.CallEvent, 0, 8)}
 	r.mu.Lock()
 	r.calls[rc] = struct{}{}
 	r.dirty = true
@@ -139,7 +145,7 @@ func (r *Runner) Len() int {
 
 // Do runs fn on the call with its lock held and dispatches the events fn
 // returns. In fast mode it then runs the call's operations to their end.
-func (rc *PacedCall) Do(fn func(c *Call, ev []CallEvent) []CallEvent) {
+func (rc *PacedCall) Do(fn func(c *engine.Call, ev []engine.CallEvent) []engine.CallEvent) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	rc.ev = fn(rc.call, rc.ev[:0])
@@ -150,7 +156,7 @@ func (rc *PacedCall) Do(fn func(c *Call, ev []CallEvent) []CallEvent) {
 }
 
 // View runs fn on the call with its lock held, for reading.
-func (rc *PacedCall) View(fn func(c *Call)) {
+func (rc *PacedCall) View(fn func(c *engine.Call)) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	fn(rc.call)
@@ -169,9 +175,9 @@ func (rc *PacedCall) dispatch() {
 // stall times out at once since no wall time needs to pass).
 func (rc *PacedCall) drain() {
 	c := rc.call
-	n := int(c.Rate()) * FrameMs / 1000
-	for c.active() { // a head waiting for its prompt does not run
-		if c.Stalled() {
+	n := int(c.State().Rate.N(defaultFrame))
+	for st := c.State(); st.Advancing; st = c.State() { // a head waiting for its prompt does not run
+		if st.Stalled {
 			rc.ev = c.Stall(rc.ev)
 		} else {
 			rc.ev = c.Advance(n, rc.ev)
@@ -185,10 +191,11 @@ func (rc *PacedCall) step(now time.Time) bool {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	c := rc.call
-	if !c.active() {
+	st := c.State()
+	if !st.Advancing {
 		return false
 	}
-	if c.Stalled() {
+	if st.Stalled {
 		if rc.stalledAt.IsZero() {
 			rc.stalledAt = now
 		}
@@ -200,7 +207,7 @@ func (rc *PacedCall) step(now time.Time) bool {
 		return false
 	}
 	rc.stalledAt = time.Time{}
-	rc.ev = c.Advance(int(c.Rate().N(rc.r.opts.Frame)), rc.ev)
+	rc.ev = c.Advance(int(st.Rate.N(rc.r.opts.Frame)), rc.ev)
 	rc.dispatch()
 	return true
 }
@@ -303,7 +310,7 @@ func (r *Runner) Pace(ctx context.Context) error {
 }
 
 // Stats returns a copy of the runner's measurements.
-func (r *Runner) Stats() RunnerStats {
+func (r *Runner) Stats() Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.stats

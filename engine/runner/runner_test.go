@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recsim/recsim/engine"
-	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/engine/runner"
 	"github.com/recsim/recsim/fixtures"
 	"github.com/recsim/recsim/media"
@@ -21,32 +20,23 @@ const rate = media.SampleRate(8000)
 
 func sec(s float64) int { return int(s * float64(rate)) }
 
-func speech(t testing.TB, name string) []int16 {
+// theCall is the caller of the tests: silence past the beep, a sentence, a
+// pause and a # that ends the recording.
+func theCall(t testing.TB) []int16 {
 	t.Helper()
-	c, err := fixtures.SpeechClip(name, int(rate))
+	talk, err := fixtures.SpeechClip("en_us_s160_01", int(rate))
 	require.NoError(t, err)
-	return c.PCM
-}
-
-func digit(t testing.TB, d byte, seconds float64) []int16 {
-	t.Helper()
-	pcm, err := media.DTMF(rate, sec(seconds), media.DTMFSpec{Digit: d, Level: -10, Ramp: 16})
+	pound, err := media.DTMF(rate, sec(0.1), media.DTMFSpec{Digit: '#', Level: -10, Ramp: 16})
 	require.NoError(t, err)
-	return pcm
-}
-
-func request(t testing.TB, body string) engine.RecordRequest {
-	t.Helper()
-	req, err := graph.ParseRecordRequest([]byte(body), false)
-	require.NoError(t, err)
-	return req
+	return media.Concat(media.Silence(sec(0.9)), talk.PCM, media.Silence(sec(0.4)), pound, media.Silence(sec(1)))
 }
 
 // TestRealtimeAndFastGiveIdenticalResults runs the same calls on a fast
 // runner and on a realtime runner under synctest's fake clock.
 func TestRealtimeAndFastGiveIdenticalResults(t *testing.T) {
-	talk := speech(t, "en_us_s160_01")
-	caller := media.Concat(media.Silence(sec(0.4)+sec(0.5)), talk, media.Silence(sec(0.4)), digit(t, '#', 0.1), media.Silence(sec(1)))
+	caller := theCall(t)
+	req := engine.DefaultRecordRequest()
+	req.StopTones, req.MaxRecordDurationInSeconds = []byte("#"), 30
 	type out struct {
 		Outcome engine.Outcome
 		End     int64
@@ -70,7 +60,7 @@ func TestRealtimeAndFastGiveIdenticalResults(t *testing.T) {
 		go func() { _ = r.Pace(ctx) }()
 		rc.Do(func(c *engine.Call, ev []engine.CallEvent) []engine.CallEvent {
 			require.NoError(t, c.SetMedia(caller, false))
-			_, ev, err := c.Record("op", request(t, `{"stopTones": ["#"], "maxRecordDurationInSeconds": 30}`), nil, ev)
+			_, ev, err := c.Record("op", req, nil, ev)
 			require.NoError(t, err)
 			return ev
 		})

@@ -182,6 +182,20 @@ func (q *request) liveCall(id string) *call {
 	return c
 }
 
+// callbackURI checks a request's callbackUri (required, an absolute
+// http(s) URL) and answers 400 if it is not one.
+func (q *request) callbackURI(uri *string) bool {
+	if uri == nil {
+		q.badRequest("callbackUri is required: the URL where the bot receives notifications")
+		return false
+	}
+	if err := checkCallback("callbackUri", *uri); err != nil {
+		q.badRequest("%v", err)
+		return false
+	}
+	return true
+}
+
 // checkCallback validates a callbackUri.
 func checkCallback(field, uri string) error {
 	u, err := url.Parse(uri)
@@ -207,12 +221,7 @@ func (s *Server) placeCall(q *request) {
 	if !q.decodeBody(false, &body) {
 		return
 	}
-	if body.CallbackURI == nil {
-		q.badRequest("callbackUri is required: the URL where the bot receives notifications")
-		return
-	}
-	if err := checkCallback("callbackUri", *body.CallbackURI); err != nil {
-		q.badRequest("%v", err)
+	if !q.callbackURI(body.CallbackURI) {
 		return
 	}
 	for _, f := range []struct {

@@ -28,12 +28,7 @@ func (s *Server) incomingCall(q *request) {
 	if !q.decodeBody(false, &body) {
 		return
 	}
-	if body.CallbackURI == nil {
-		q.badRequest("callbackUri is required: the URL where the bot receives notifications")
-		return
-	}
-	if err := checkCallback("callbackUri", *body.CallbackURI); err != nil {
-		q.badRequest("%v", err)
+	if !q.callbackURI(body.CallbackURI) {
 		return
 	}
 	opts, err := applyOptions(body.Options, s.defOpts)

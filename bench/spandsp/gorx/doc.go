@@ -2,8 +2,8 @@
 // Go half of the side-by-side comparison with spandsp's dtmf_rx that
 // bench/spandsp/run.sh runs (README.md beside run.sh holds the figures).
 //
-//	gorx [-min-cpu 1s] [-block 160] FILE   time dtmf.Detector over FILE
-//	gorx -write mix.wav                    write the comparison's input audio
+//	gorx [-min-cpu 1s] [-block N] FILE   time dtmf.Detector over FILE
+//	gorx -write mix.wav                  write the comparison's input audio
 //
 // FILE is a WAV file recsim reads, or headerless signed 16-bit little-endian
 // mono PCM at 8000 Hz (any file that does not start with "RIFF"). The
@@ -16,9 +16,9 @@
 //
 // Timing: after one warm-up pass, passes over the whole file follow until
 // their CPU time reaches -min-cpu. A pass feeds the file to Process in
-// blocks of -block samples (the last one shorter), then calls Flush; only
-// those calls are timed. Reset, between passes, and turning events into
-// digits are not.
+// blocks of -block samples (default 20 ms: 160 at 8 kHz; the last block
+// shorter), then calls Flush; only those calls are timed. Reset, between
+// passes, and turning events into digits are not.
 //
 // Output: the same lines, in the same format, as the C driver
 // (c/dtmf_rx_bench.c), so that run.sh reads both alike. "digits" lists the

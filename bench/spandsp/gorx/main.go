@@ -16,20 +16,32 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case errors.Is(err, errUsage):
+		os.Exit(2) // the flag package has printed why
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "gorx:", err)
 		os.Exit(1)
 	}
 }
 
+// errUsage reports bad flags, which the flag package has already printed.
+var errUsage = errors.New("usage")
+
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gorx", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	minCPU := fs.Duration("min-cpu", time.Second, "CPU time the timed passes must reach, at least")
-	block := fs.Int("block", 160, "samples per Process call (160: 20 ms at 8 kHz)")
+	block := fs.Int("block", 0, "samples per Process call (default: 20 ms at the file's rate, 160 at 8 kHz)")
 	write := fs.String("write", "", "write the comparison's input audio (a WAV file at 8000 Hz) to this path and exit")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
 	}
 	if *write != "" {
 		if fs.NArg() != 0 {
@@ -38,10 +50,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return writeMix(*write, stdout)
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: gorx [-min-cpu 1s] [-block 160] FILE | gorx -write OUT.wav")
+		return errors.New("usage: gorx [-min-cpu 1s] [-block N] FILE | gorx -write OUT.wav")
 	}
-	if *block < 1 {
-		return fmt.Errorf("-block %d: must be at least 1", *block)
+	if *block < 0 {
+		return fmt.Errorf("-block %d: must be at least 1 (0: 20 ms)", *block)
 	}
 	if *minCPU <= 0 {
 		return fmt.Errorf("-min-cpu %v: must be positive", *minCPU)
@@ -57,6 +69,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	det, err := dtmf.New(dtmf.DefaultConfig(int(rate)))
 	if err != nil {
 		return err
+	}
+	if *block == 0 {
+		*block = int(rate) / 50
 	}
 	res, err := measure(det, pcm, *block, *minCPU)
 	if err != nil {
@@ -95,8 +110,7 @@ type result struct {
 }
 
 // measure runs det over pcm in blocks of block samples: one warm-up pass,
-// then passes until their CPU time (their wall time where thread CPU time
-// cannot be read) reaches minCPU.
+// then passes until their thread CPU time reaches minCPU.
 func measure(det *dtmf.Detector, pcm []int16, block int, minCPU time.Duration) (result, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()

@@ -2,8 +2,9 @@
 // Go half of the side-by-side comparison with spandsp's dtmf_rx that
 // bench/spandsp/run.sh runs (README.md beside run.sh holds the figures).
 //
-//	gorx [-min-cpu 1s] [-block N] FILE   time dtmf.Detector over FILE
-//	gorx -write mix.wav                  write the comparison's input audio
+//	gorx [-min-cpu 1s] [-block N] FILE     time dtmf.Detector over FILE
+//	gorx -write mix.wav [-input mix]       write the main input: speech, a key press after each clip
+//	gorx -write tones.wav -input tones     write the tone-dense input: key presses back to back
 //
 // FILE is a WAV file recsim reads, or headerless signed 16-bit little-endian
 // mono PCM at 8000 Hz (any file that does not start with "RIFF"). The

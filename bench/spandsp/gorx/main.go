@@ -36,7 +36,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	minCPU := fs.Duration("min-cpu", time.Second, "CPU time the timed passes must reach, at least")
 	block := fs.Int("block", 0, "samples per Process call (default: 20 ms at the file's rate, 160 at 8 kHz)")
-	write := fs.String("write", "", "write the comparison's input audio (a WAV file at 8000 Hz) to this path and exit")
+	write := fs.String("write", "", "write one of the comparison's inputs (a WAV file at 8000 Hz) to this path and exit")
+	input := fs.String("input", "mix", "with -write, which input: mix (speech clips, a key press after each) or tones (key presses back to back)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -47,10 +48,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if fs.NArg() != 0 {
 			return errors.New("-write takes no FILE")
 		}
-		return writeMix(*write, stdout)
+		return writeInput(*write, *input, stdout)
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: gorx [-min-cpu 1s] [-block N] FILE | gorx -write OUT.wav")
+		return errors.New("usage: gorx [-min-cpu 1s] [-block N] FILE | gorx -write OUT.wav [-input mix|tones]")
 	}
 	if *block < 0 {
 		return fmt.Errorf("-block %d: must be at least 1 (0: 20 ms)", *block)

@@ -145,3 +145,22 @@ func TestAReaderThatFallsBehindTheRingIsTold(t *testing.T) {
 		assert.Len(t, batch, 10)
 	})
 }
+
+// TestMillisecondsAreWrittenAsEncodingJSONWritesThem: appendMs's fast path
+// for whole thousandths gives strconv's shortest form, at every rate a
+// call can have, and the general path the rest.
+func TestMillisecondsAreWrittenAsEncodingJSONWritesThem(t *testing.T) {
+	for _, rate := range []int64{8000, 11025, 16000, 22050, 44100, 48000} {
+		for _, n := range []int64{0, 1, 2, 3, 7, 159, 160, 19222, 123457, 1 << 20, 86400 * 48000, 1<<31 - 1} {
+			ms := float64(n) * 1000 / float64(rate)
+			want, err := json.Marshal(ms)
+			require.NoError(t, err)
+			assert.Equal(t, string(want), string(appendMs(nil, ms)), "sample %d at %d Hz", n, rate)
+		}
+	}
+	for _, ms := range []float64{0.1, 0.5, 1201.375, 999.999, 1e-3, 12.0625, 1e9 + 0.5, 3.14159} {
+		want, err := json.Marshal(ms)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(appendMs(nil, ms)), "%v", ms)
+	}
+}

@@ -12,7 +12,8 @@ import (
 
 // TestTalkOffBandsKeepTrueDigits: true digits whose column/row ratio falls
 // in a band of the harmonic guard that true digits share (5/4 for '*', 7/5
-// for '0' and '7', 7/4 for '1', '5', '9', 'D'; harmonicBands) are all
+// and 10/7 for '0' and '7', 7/4 for '1', '5', '9', 'D', 11/7 for '4', '8',
+// '#'; harmonicBands; none can reach 9/5) are all
 // found, once, with random offsets within ±1.5 %, twist −8…+4 dB, levels
 // −3…−40 dBFS, 40–100 ms, and half of them in white noise 15 dB under the
 // weaker tone; and no window of theirs comes near the spill or the glide
@@ -21,7 +22,7 @@ func TestTalkOffBandsKeepTrueDigits(t *testing.T) {
 	bands := []struct {
 		digits string
 		ratio  float64
-	}{{"*", 1.25}, {"07", 1.4}, {"159D", 1.75}}
+	}{{"*", 1.25}, {"07", 1.4}, {"159D", 1.75}, {"07", 10.0 / 7}, {"48#", 11.0 / 7}}
 	rows, cols := keypad.Rows(), keypad.Cols()
 	const trials = 60 // per digit and rate
 	for _, rate := range []int{8000, 16000} {

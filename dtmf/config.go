@@ -127,7 +127,7 @@ type Config struct {
 	// full scale, or with white noise at 15 dB SNR); no window of 5 hours
 	// of speech and music (fixtures at two gains, pitch-shifted ×0.85–1.15)
 	// that passes every other test gets above 0.69 (high voices do, to 0.88:
-	// partials of one voice in the ratios 5/3, 4/3, 5/4, which the Harmonic
+	// partials of one voice in the ratios 5/3, 4/3, 5/4, 7/5, 7/4, which the Harmonic
 	// guard handles; docs/detectors.md#dtmf). 0.80 is the geometric
 	// middle of the energy left over, 12 % and 31 % (2 dB of margin each
 	// way). Pure harmonic pairs (a note and its octave) can be purer; the
@@ -147,8 +147,8 @@ type Config struct {
 
 	// Harmonic is the half-width, as a fraction, of the bands around the
 	// column/row frequency ratios 2/1 and 3/2 (and, see harmonicBands, 5/3,
-	// 4/3 at 0.6 of it and 5/4 with a test of other partials, for high
-	// voices) in which a pair is rejected: two
+	// 4/3 at 0.6 of it, and 5/4, 7/5 and 7/4 with a test of other partials
+	// and of gliding pitch, for voices) in which a pair is rejected: two
 	// partials of one harmonic sound (a note and its octave, or its 2nd and
 	// 3rd harmonics) stand in exactly these ratios, DTMF pairs never do.
 	// Without it a plucked G#5 (830.6 Hz) and its octave, on an instrument

@@ -22,6 +22,8 @@ type diag struct {
 	gateWin      float64 // the window's incoherent purity (pre-gate)
 	gateBlk      float64 // the smallest block incoherent purity in the window (pre-gate)
 	spill        float64 // exact pass: power left in the other six resonators (Detector.spill)
+	glideLo      float64 // exact pass: the tones' frequency change per block (Bank.glide)
+	glideHi      float64
 }
 
 // report passes a window's analysis to the trace hook, if any.

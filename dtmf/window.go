@@ -100,11 +100,12 @@ func (d *Detector) analyse(b int64, w *window) byte {
 	exact := newUnmix(d.bank.res[row].omega, d.bank.res[4+col].omega, d.bank.radPerSample(pe.lo.hz), d.bank.radPerSample(pe.hi.hz), m)
 	d.windowAmps(first, row, col, &exact, &al, &ah)
 	pe = d.bank.pairEstimate(al[:k], ah[:k], true)
-	ok := pe.plausible(d.bank, row, col, 1, 0, 0, 0, ew) && !d.harmonic(first, row, col, pe, &exact)
+	ok := pe.plausible(d.bank, row, col, 1, 0, 0, 0, ew) && !d.harmonic(first, row, col, pe, &exact, al[:k], ah[:k])
 	if d.trace != nil {
 		g := d.diagOf(b, row, col, pe, ok, true, ew)
 		g.first = first1
 		g.spill = d.spill(first, row, col, &exact, d.bank.res[row].omega+d.bank.radPerSample(pe.lo.hz), d.bank.res[4+col].omega+d.bank.radPerSample(pe.hi.hz))
+		g.glideLo, g.glideHi = d.bank.glide(al[:k], rows[row]+pe.lo.hz), d.bank.glide(ah[:k], cols[col]+pe.hi.hz)
 		d.trace(*g)
 	}
 	if !ok {
@@ -184,8 +185,9 @@ func (pe *pairEst) purity(b *Bank, ew float64) float64 {
 // harmonic reports whether the pair's measured frequencies stand in the
 // ratio of two partials of one harmonic sound (Config.Harmonic, and
 // harmonicBands for which ratios and how): the window ending with the
-// analysis is the one starting with block first, um its exact model.
-func (d *Detector) harmonic(first int64, row, col int, pe pairEst, um *unmix) bool {
+// analysis is the one starting with block first, um its exact model, al
+// and ah the tones' per-block amplitudes from it.
+func (d *Detector) harmonic(first int64, row, col int, pe pairEst, um *unmix, al, ah []complex128) bool {
 	rows, cols := keypad.Rows(), keypad.Cols()
 	r := (cols[col] + pe.hi.hz) / (rows[row] + pe.lo.hz)
 	for _, h := range harmonicBands() {
@@ -193,6 +195,9 @@ func (d *Detector) harmonic(first int64, row, col int, pe pairEst, um *unmix) bo
 			continue
 		}
 		if !h.spill {
+			return true
+		}
+		if gliding(d.bank.glide(al, rows[row]+pe.lo.hz), d.bank.glide(ah, cols[col]+pe.hi.hz)) {
 			return true
 		}
 		wr, wc := d.bank.res[row].omega+d.bank.radPerSample(pe.lo.hz), d.bank.res[4+col].omega+d.bank.radPerSample(pe.hi.hz)
@@ -214,14 +219,20 @@ type harmonicBand struct {
 // harmonicBands returns the ratios the harmonic guard knows. A voice or an
 // instrument at f0 puts partials at every multiple of f0, and the DTMF
 // pairs can be reached (within MaxDeviation) by partials q·f0 and p·f0 in
-// the ratios 2/1 and 3/2 (music: a note and its octave or fifth) and, from
+// the ratios 2/1 and 3/2 (music: a note and its octave or fifth); from
 // high voices (f0 ≈ 240–325 Hz, espeak-ng female voices at pitch 80–99),
 // 5/3 ('1', '5', '9', 'D' from the 3rd and 5th partials), 4/3 ('*' from the
-// 3rd and 4th) and 5/4 ('*' from the 4th and 5th). Measured (TestTalkOffVoices
-// and the scan in docs/detectors.md#dtmf): such pairs stand within 0.18 % of
-// their ratio. What the pairs that must be accepted (±1.5 % on each tone)
-// can reach decides how each band is used; their ratios can move by a
-// further 0.26 % (two estimates, each ≤ 0.13 % off, TestMargins):
+// 3rd and 4th) and 5/4 ('*' from the 4th and 5th); and from low, fast-moving
+// voices at the top of their range (f0 ≈ 185–195 Hz, espeak-ng male and
+// named variants at pitch 99, fixtures/testdata/talkoff/corpus) 7/5 ('0'
+// from the 5th and 7th) and 7/4 ('5' from the 4th and 7th), and from
+// lower ones (f0 ≈ 120–190 Hz, the corpus-long scan) 10/7 ('7' from the 7th
+// and 10th), 11/7 ('4') and 9/5 ('5' from the 5th and 9th). Measured
+// (TestTalkOffVoices, TestTalkOffCorpus and the scans in
+// docs/detectors.md#dtmf): such pairs stand within 0.18 % of their ratio.
+// What the pairs that must be accepted (±1.5 % on each tone) can reach
+// decides how each band is used; their ratios can move by a further 0.26 %
+// (two estimates, each ≤ 0.13 % off, TestMargins):
 //
 //   - 2/1, 3/2, 5/3: accepted pairs stay at least 1.18 %, 1.43 % and 0.93 %
 //     away (reasoning, from the keypad table), clear of a band of
@@ -230,22 +241,65 @@ type harmonicBand struct {
 //     high) come within 0.71 %, so the band is narrowed to 0.6·Harmonic
 //     (0.3 %), leaving 0.15 % beyond the estimation error and 0.12 % beyond
 //     the harmonic pairs measured;
-//   - 5/4 lies inside what '*' must accept (row +1.4 %, column −1.4 %), so a
-//     pair there is rejected only when the window also holds other partials
-//     (the 3rd at 3/4 of the row tone reaches the 697 and 770 Hz
-//     resonators, the 6th those at 1336 and 1477 Hz; see spill).
-func harmonicBands() [5]harmonicBand {
-	return [5]harmonicBand{{2, 1, false}, {1.5, 1, false}, {5.0 / 3, 1, false}, {4.0 / 3, 0.6, false}, {1.25, 1, true}}
+//   - 5/4, 7/5, 7/4, 10/7 and 11/7 lie inside what '*'; '0' and '7'; '1',
+//     '5', '9' and 'D'; '0' and '7'; '4', '8' and '#' must accept (7/5 is
+//     1.4 % under the nominal ratio of '0' and '7', 10/7 0.6 % over it, 7/4
+//     0.9 % over that of '1', '5', '9', 'D', 11/7 within 0.2 % of '4', '8',
+//     '#'); 9/5 lies 0.65 % beyond what '1', '5', '9' and 'D' can reach,
+//     too close for a plain band with the estimation error; so a pair there is
+//     rejected only when the window also shows the sound is not two steady
+//     tones: other partials in the other six resonators (see spill), or
+//     both tones gliding together, as the partials of one voice do when
+//     its pitch moves (see glide).
+func harmonicBands() [10]harmonicBand {
+	return [10]harmonicBand{{2, 1, false}, {1.5, 1, false}, {5.0 / 3, 1, false}, {4.0 / 3, 0.6, false},
+		{1.25, 1, true}, {1.4, 1, true}, {1.75, 1, true}, {10.0 / 7, 1, true}, {11.0 / 7, 1, true}, {1.8, 1, true}}
 }
 
 // harmonicSpill is the spill (Detector.spill) at and above which a pair in
-// a band that true digits share (5/4) is taken for two partials of a
+// a band that true digits share (5/4 and the later ones) is taken for partials of a
 // harmonic sound. Measured: the '*' pairs of the conformance battery that
 // fall in the 5/4 band (±1.5 % in opposite directions, with and without
 // twist, edge windows included) show at most 0.037; the false '*' digits
 // of the high-voice scan at least 0.20 (docs/detectors.md#dtmf). 0.09 is
-// near their geometric middle (0.086).
+// near their geometric middle (0.086). True pairs placed at random in the
+// three bands (TestTalkOffBandsKeepTrueDigits: offsets within ±1.5 %,
+// twist −8…+4 dB, −3…−40 dBFS, half of them in white noise 15 dB under
+// the weaker tone) reach 0.078, still under it.
 const harmonicSpill = 0.09
+
+// harmonicGlide is the frequency change per block (a fraction of each
+// tone's frequency), which both tones of a pair in a band that true digits
+// share must reach, in the same direction and within a factor 2 of each
+// other, for the pair to be taken for two partials of one voice whose
+// pitch is moving. Measured: true pairs placed at random in the bands
+// (as for harmonicSpill) glide at most 0.096 % per block, 0.045 % in 99 %
+// of windows; the false '0' of a fast espeak-ng voice in the corpus glided
+// 0.39–0.52 % per block on both tones (5 ms blocks, about 1 % per 10 ms
+// of pitch fall), the false '5' 0.11–0.23 %. 0.2 % is twice the largest
+// true glide, and under the voice's by the same factor.
+const harmonicGlide = 0.002
+
+// gliding reports whether two tones' glides gl and gh (Bank.glide) move
+// together: the same sign, each at least harmonicGlide, neither more than
+// twice the other (one voice's partials keep their frequency ratio).
+func gliding(gl, gh float64) bool {
+	lo, hi := math.Abs(gl), math.Abs(gh)
+	return gl*gh > 0 && min(lo, hi) >= harmonicGlide && max(lo, hi) <= 2*min(lo, hi)
+}
+
+// glide is how much a tone's frequency changes from one block to the next,
+// as a fraction of its frequency hz (Hz), from its per-block amplitudes a
+// in the window's phase reference: the mean change of the phase advance
+// (each block's turn against the previous one), which is zero for a steady
+// tone at any frequency offset.
+func (b *Bank) glide(a []complex128, hz float64) float64 {
+	var acc complex128
+	for j := 2; j < len(a); j++ {
+		acc += a[j] * cmplx.Conj(a[j-1]) * cmplx.Conj(a[j-1]) * a[j-2]
+	}
+	return math.Atan2(imag(acc), real(acc)) * b.rate / (2 * math.Pi * float64(b.m)) / hz
+}
 
 // tone is one tone's estimate over a window.
 type tone struct {

@@ -66,29 +66,30 @@ func TestStreamJSONIsEncodingJSONs(t *testing.T) {
 	})
 }
 
+// streamReader reads sub as the SSE writer does (one batch every
+// batchEvery) until stop is closed; done is closed when it returns.
+func streamReader(h *hub, sub *subscriber, stop, done chan struct{}) {
+	defer close(done)
+	var buf []byte
+	for {
+		select {
+		case <-sub.wake:
+		case <-stop:
+			return
+		}
+		time.Sleep(batchEvery)
+		buf = h.readSSE(sub, buf[:0])
+	}
+}
+
 // BenchmarkStreamEvent is the cost of one fact on the event stream with
 // one SSE reader: encoded, kept in the ring, read in a batch and framed
-// as SSE. A recordResponse round trip makes about 25
-// (TestStreamEventsPerRoundTrip logs the count), so the stream costs 25 000
-// times this per second at 1 000 completions a second.
+// as SSE (BenchmarkStreamCompletion has the facts of a whole call).
 func BenchmarkStreamEvent(b *testing.B) {
 	var h hub
 	sub := h.subscribe("", -1)
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var buf []byte
-		for {
-			select {
-			case <-sub.wake:
-			case <-stop:
-				return
-			}
-			time.Sleep(batchEvery) // as the SSE writer: one batch per 20 ms
-			buf = h.readSSE(sub, buf[:0])
-		}
-	}()
+	stop, done := make(chan struct{}), make(chan struct{})
+	go streamReader(&h, sub, stop, done)
 	op, entry, _, call := sampleFacts()
 	op.ClientContext = nil // as most operations: the escaping path is tested above
 	b.ReportAllocs()
@@ -110,6 +111,45 @@ func BenchmarkStreamEvent(b *testing.B) {
 	// publisher waiting for the reader's batch).
 	if cpu1, ok := processCPU(); ok && cpuOK && b.N > 0 {
 		b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/fact")
+	}
+}
+
+// BenchmarkStreamCompletion is the stream's cost for one call with one
+// recordResponse, the facts TestStreamEventsPerRoundTrip counts: 3 call,
+// 3 operation, 10 timeline entries and 8 notification facts (4
+// notifications queued and delivered, each with its payload), with one
+// SSE reader. %core@1000/s is what 1 000 such completions a second cost.
+func BenchmarkStreamCompletion(b *testing.B) {
+	var h hub
+	sub := h.subscribe("", -1)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go streamReader(&h, sub, stop, done)
+	op, entry, note, call := sampleFacts()
+	op.ClientContext = nil
+	// A completion's notification payload as the server sends it (about
+	// 700 bytes: the recordOperation with its resultInfo and location).
+	note.LastError, note.Payload = "", json.RawMessage(`{"value":[{"@odata.type":"#microsoft.graph.commsNotification","changeType":"deleted","resource":"/communications/calls/0b07c0de-0000-4000-8000-000000000001/operations/0b07c0de-0000-4000-8000-000000000002","resourceUrl":"/communications/calls/0b07c0de-0000-4000-8000-000000000001/operations/0b07c0de-0000-4000-8000-000000000002","resourceData":{"@odata.type":"#microsoft.graph.recordOperation","id":"0b07c0de-0000-4000-8000-000000000002","clientContext":null,"status":"Completed","resultInfo":{"@odata.type":"#microsoft.graph.resultInfo","code":200,"subcode":8514,"message":"Action completed, stop tone detected."},"recordingLocation":"http://127.0.0.1:8080/recsim/v1/recordings/5f0c","recordingAccessToken":"krfh7pN3sfkZM2RRCty4tCzv3dsf4Z-6TrbnLJ9qbqE","completionReason":"stopToneDetected"}}]}`)
+	b.ReportAllocs()
+	cpu0, cpuOK := processCPU()
+	for b.Loop() {
+		for range 3 {
+			h.publish("call", "updated", call.ID, call.appendJSON)
+			h.publish("operation", "updated", call.ID, op.appendJSON)
+		}
+		for range 10 {
+			h.publish("event", "created", call.ID, entry.appendJSON)
+		}
+		for range 8 {
+			h.publish("notification", "delivered", call.ID, note.appendJSON)
+		}
+	}
+	b.StopTimer()
+	close(stop)
+	<-done
+	if cpu1, ok := processCPU(); ok && cpuOK && b.N > 0 {
+		per := float64((cpu1 - cpu0).Nanoseconds()) / float64(b.N)
+		b.ReportMetric(per/1000, "cpu-us/completion")
+		b.ReportMetric(per*1000/1e9*100, "%core@1000/s")
 	}
 }
 

@@ -66,19 +66,35 @@ func TestStreamJSONIsEncodingJSONs(t *testing.T) {
 	})
 }
 
-// streamReader reads sub as the SSE writer does (one batch every
-// batchEvery) until stop is closed; done is closed when it returns.
-func streamReader(h *hub, sub *subscriber, stop, done chan struct{}) {
-	defer close(done)
-	var buf []byte
-	for {
-		select {
-		case <-sub.wake:
-		case <-stop:
-			return
+// benchStream returns a hub with one reader that reads it as the SSE
+// writer does (a batch every batchEvery), and a function that stops the
+// reader and returns the process CPU used since benchStream returned
+// (false where it cannot be read).
+func benchStream(b *testing.B) (*hub, func() (time.Duration, bool)) {
+	h := &hub{}
+	sub := h.subscribe("", -1)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		var buf []byte
+		for {
+			select {
+			case <-sub.wake:
+			case <-stop:
+				return
+			}
+			time.Sleep(batchEvery)
+			buf = h.readSSE(sub, buf[:0])
 		}
-		time.Sleep(batchEvery)
-		buf = h.readSSE(sub, buf[:0])
+	}()
+	b.ReportAllocs()
+	cpu0, ok0 := processCPU()
+	return h, func() (time.Duration, bool) {
+		b.StopTimer()
+		close(stop)
+		<-done
+		cpu1, ok1 := processCPU()
+		return cpu1 - cpu0, ok0 && ok1 && b.N > 0
 	}
 }
 
@@ -86,14 +102,9 @@ func streamReader(h *hub, sub *subscriber, stop, done chan struct{}) {
 // one SSE reader: encoded, kept in the ring, read in a batch and framed
 // as SSE (BenchmarkStreamCompletion has the facts of a whole call).
 func BenchmarkStreamEvent(b *testing.B) {
-	var h hub
-	sub := h.subscribe("", -1)
-	stop, done := make(chan struct{}), make(chan struct{})
-	go streamReader(&h, sub, stop, done)
 	op, entry, _, call := sampleFacts()
 	op.ClientContext = nil // as most operations: the escaping path is tested above
-	b.ReportAllocs()
-	cpu0, cpuOK := processCPU()
+	h, finish := benchStream(b)
 	i := 0
 	for b.Loop() {
 		i++
@@ -103,14 +114,11 @@ func BenchmarkStreamEvent(b *testing.B) {
 			h.publish("event", "created", call.ID, entry.appendJSON)
 		}
 	}
-	b.StopTimer()
-	close(stop)
-	<-done
 	// The CPU of the publisher and the reader together, per fact: what
 	// "percent of a core" is made of (wall time per op also counts the
 	// publisher waiting for the reader's batch).
-	if cpu1, ok := processCPU(); ok && cpuOK && b.N > 0 {
-		b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/fact")
+	if cpu, ok := finish(); ok {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/fact")
 	}
 }
 
@@ -120,17 +128,12 @@ func BenchmarkStreamEvent(b *testing.B) {
 // notifications queued and delivered, each with its payload), with one
 // SSE reader. %core@1000/s is what 1 000 such completions a second cost.
 func BenchmarkStreamCompletion(b *testing.B) {
-	var h hub
-	sub := h.subscribe("", -1)
-	stop, done := make(chan struct{}), make(chan struct{})
-	go streamReader(&h, sub, stop, done)
 	op, entry, note, call := sampleFacts()
 	op.ClientContext = nil
 	// A completion's notification payload as the server sends it (about
 	// 700 bytes: the recordOperation with its resultInfo and location).
 	note.LastError, note.Payload = "", json.RawMessage(`{"value":[{"@odata.type":"#microsoft.graph.commsNotification","changeType":"deleted","resource":"/communications/calls/0b07c0de-0000-4000-8000-000000000001/operations/0b07c0de-0000-4000-8000-000000000002","resourceUrl":"/communications/calls/0b07c0de-0000-4000-8000-000000000001/operations/0b07c0de-0000-4000-8000-000000000002","resourceData":{"@odata.type":"#microsoft.graph.recordOperation","id":"0b07c0de-0000-4000-8000-000000000002","clientContext":null,"status":"Completed","resultInfo":{"@odata.type":"#microsoft.graph.resultInfo","code":200,"subcode":8514,"message":"Action completed, stop tone detected."},"recordingLocation":"http://127.0.0.1:8080/recsim/v1/recordings/5f0c","recordingAccessToken":"krfh7pN3sfkZM2RRCty4tCzv3dsf4Z-6TrbnLJ9qbqE","completionReason":"stopToneDetected"}}]}`)
-	b.ReportAllocs()
-	cpu0, cpuOK := processCPU()
+	h, finish := benchStream(b)
 	for b.Loop() {
 		for range 3 {
 			h.publish("call", "updated", call.ID, call.appendJSON)
@@ -143,11 +146,8 @@ func BenchmarkStreamCompletion(b *testing.B) {
 			h.publish("notification", "delivered", call.ID, note.appendJSON)
 		}
 	}
-	b.StopTimer()
-	close(stop)
-	<-done
-	if cpu1, ok := processCPU(); ok && cpuOK && b.N > 0 {
-		per := float64((cpu1 - cpu0).Nanoseconds()) / float64(b.N)
+	if cpu, ok := finish(); ok {
+		per := float64(cpu.Nanoseconds()) / float64(b.N)
 		b.ReportMetric(per/1000, "cpu-us/completion")
 		b.ReportMetric(per*1000/1e9*100, "%core@1000/s")
 	}

@@ -282,7 +282,9 @@ const harmonicGlide = 0.002
 
 // gliding reports whether two tones' glides gl and gh (Bank.glide) move
 // together: the same sign, each at least harmonicGlide, neither more than
-// twice the other (one voice's partials keep their frequency ratio).
+// twice the other. One voice's partials keep their frequency ratio, so
+// their relative glides are equal; the factor 2 is a margin for the
+// estimates over one window (reasoning, not a measured bound).
 func gliding(gl, gh float64) bool {
 	lo, hi := math.Abs(gl), math.Abs(gh)
 	return gl*gh > 0 && min(lo, hi) >= harmonicGlide && max(lo, hi) <= 2*min(lo, hi)

@@ -119,8 +119,9 @@ func (c *call) publishEntries(e *opEntry, op *engine.CallOp) {
 	}
 	tl := op.Op.Timeline()
 	if c.s.hub.armed.Load() {
+		rate := op.Op.Span().Rate
 		for _, ev := range tl[min(e.published, len(tl)):] {
-			en := timelineView(graph.Entry(ev, op.Op.Span().Rate, op.ID))
+			en := timelineView(graph.Entry(ev, rate, op.ID))
 			c.s.hub.publish("event", "created", c.id, en.appendJSON)
 		}
 	}
@@ -274,7 +275,8 @@ func (s *Server) outbound(c *call) ([]int16, media.SampleRate, error) {
 		rate = ec.State().Rate
 		for _, p := range parts {
 			if p.cop.Op != nil {
-				p.start, p.rate = p.cop.Op.Span().Start, p.cop.Op.Span().Rate
+				sp := p.cop.Op.Span()
+				p.start, p.rate = sp.Start, sp.Rate
 			}
 		}
 	})

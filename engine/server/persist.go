@@ -142,8 +142,9 @@ func timelineOf(op *engine.CallOp) []byte {
 
 // appendEntries appends op's timeline, as /events shows it, to dst.
 func appendEntries(dst []graph.TimelineEntry, op *engine.CallOp) []graph.TimelineEntry {
+	rate := op.Op.Span().Rate
 	for _, ev := range op.Op.Timeline() {
-		dst = append(dst, graph.Entry(ev, op.Op.Span().Rate, op.ID))
+		dst = append(dst, graph.Entry(ev, rate, op.ID))
 	}
 	return dst
 }

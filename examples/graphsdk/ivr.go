@@ -58,12 +58,8 @@ func ivr(ctx context.Context, comms *communications.CommunicationsRequestBuilder
 		return err
 	}
 	call := comms.Calls().ByCallId(callID)
-	answer := communications.NewCallsItemAnswerPostRequestBody()
-	answer.SetCallbackUri(ptr(b.URL + "/notify"))
-	answer.SetAcceptedModalities([]models.Modality{models.AUDIO_MODALITY})
-	answer.SetMediaConfig(models.NewServiceHostedMediaConfig())
-	if err := call.Answer().Post(ctx, answer, nil); err != nil {
-		return fmt.Errorf("Answer: %w", describe(err))
+	if err := answer(ctx, call, b.URL+"/notify"); err != nil {
+		return err
 	}
 	n, err := b.next("updated", callRes)
 	if err != nil {

@@ -208,6 +208,19 @@ func (b *bot) recv(what string) (notification, error) {
 
 func ptr[T any](v T) *T { return &v }
 
+// answer answers call with service-hosted audio, its notifications going
+// to callback.
+func answer(ctx context.Context, call *communications.CallsCallItemRequestBuilder, callback string) error {
+	body := communications.NewCallsItemAnswerPostRequestBody()
+	body.SetCallbackUri(ptr(callback))
+	body.SetAcceptedModalities([]models.Modality{models.AUDIO_MODALITY})
+	body.SetMediaConfig(models.NewServiceHostedMediaConfig())
+	if err := call.Answer().Post(ctx, body, nil); err != nil {
+		return fmt.Errorf("Answer: %w", describe(err))
+	}
+	return nil
+}
+
 func str(p *string) string {
 	if p == nil {
 		return "<nil>"
@@ -366,12 +379,8 @@ func run(o options) error {
 	call := comms.Calls().ByCallId(callID)
 
 	// 2. Answer.
-	answer := communications.NewCallsItemAnswerPostRequestBody()
-	answer.SetCallbackUri(ptr(b.URL + "/notify"))
-	answer.SetAcceptedModalities([]models.Modality{models.AUDIO_MODALITY})
-	answer.SetMediaConfig(models.NewServiceHostedMediaConfig())
-	if err := call.Answer().Post(ctx, answer, nil); err != nil {
-		return fmt.Errorf("Answer: %w", describe(err))
+	if err := answer(ctx, call, b.URL+"/notify"); err != nil {
+		return err
 	}
 	if n, err = b.next("updated", "/communications/calls/"+callID); err != nil {
 		return err
@@ -721,12 +730,8 @@ func load(ctx context.Context, comms *communications.CommunicationsRequestBuilde
 				return
 			}
 			call := comms.Calls().ByCallId(id)
-			answer := communications.NewCallsItemAnswerPostRequestBody()
-			answer.SetCallbackUri(ptr(bot.URL))
-			answer.SetAcceptedModalities([]models.Modality{models.AUDIO_MODALITY})
-			answer.SetMediaConfig(models.NewServiceHostedMediaConfig())
-			if err := call.Answer().Post(ctx, answer, nil); err != nil {
-				errs <- fmt.Errorf("load: Answer: %w", describe(err))
+			if err := answer(ctx, call, bot.URL); err != nil {
+				errs <- fmt.Errorf("load: %w", err)
 				return
 			}
 			rr := communications.NewCallsItemRecordResponsePostRequestBody()

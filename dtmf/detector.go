@@ -120,11 +120,16 @@ func (d *Detector) Reset() {
 // style). pcm and dst belong to the caller; neither is retained. Process
 // allocates only if dst must grow.
 func (d *Detector) Process(dst []Event, pcm []int16) []Event {
+	// The kernel's output for complete blocks lives on the stack, not in
+	// the Detector: it is scratch until endBlock stores it in the ring, and
+	// a Detector of many (a server's calls) is cold when its next frame
+	// comes, so every byte of it costs a cache miss.
+	var groups [maxGroup]state
 	for len(pcm) > 0 {
 		if nb := min(len(pcm)/d.bank.m, d.bank.gz.group); d.fill == 0 && nb > 0 {
 			// Complete blocks from a block boundary: the resonators run them
 			// side by side, then they end one by one, in order.
-			out := d.lanes.groups[:nb]
+			out := groups[:nb]
 			d.bank.gz.blocks(pcm, out)
 			for j := range out {
 				d.eBlk, d.sBlk = out[j].e, out[j].sum

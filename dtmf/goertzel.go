@@ -59,9 +59,7 @@ type goertzel struct {
 // progress and the kernel's per-call inputs and outputs. Its zero value is
 // ready for use.
 type lanes struct {
-	cur    state           // the block in progress (run)
-	single plan            // run's schedule: lane 0 alone, set on every call
-	groups [maxGroup]state // Process's blocks from blocks
+	cur state // the block in progress (run)
 }
 
 // state is one block's progress through the bank: every resonator's
@@ -104,11 +102,12 @@ func (g *goertzel) run(w *lanes, pcm []int16) (energy, sum int64) {
 	}
 	// Lane 0 alone; the other two idle (a lone block is latency-bound:
 	// they cost nothing).
+	var single plan // on the stack: a detector's state is what outlives the call
 	for len(pcm) > 0 {
 		n := min(len(pcm), maxSamples)
-		w.single.n, w.single.samples = 1, n
-		w.single.s[0] = stretch{n: n, st: [3]int{0, -1, -1}}
-		planAVX2(&g.c, st, &pcm[0], &w.single)
+		single.n, single.samples = 1, n
+		single.s[0] = stretch{n: n, st: [3]int{0, -1, -1}}
+		planAVX2(&g.c, st, &pcm[0], &single)
 		pcm = pcm[n:]
 	}
 	return st.e, st.sum

@@ -163,7 +163,8 @@ type Model struct {
 	p params
 }
 
-// params is the read-only part of a Detector, copied from its Model.
+// params is the read-only part of a Detector: its Model's, shared by
+// pointer with every detector of the Model.
 type params struct {
 	cfg Config
 
@@ -197,7 +198,7 @@ type params struct {
 // Detector is an energy-based voice activity detector for one stream at a
 // time. It is not safe for concurrent use.
 type Detector struct {
-	params
+	*params // the Model's, shared and read-only: a detector holds only its stream state
 
 	// Per-sample state.
 	r        [dim]float64     // lag sums of the current sub-frame (exact integers)
@@ -289,7 +290,7 @@ func NewModel(cfg Config) (*Model, error) {
 // the detector's own state (its sub-frame history and scratch buffer) and
 // reads m only.
 func (m *Model) New() *Detector {
-	d := &Detector{params: m.p}
+	d := &Detector{params: &m.p}
 	d.ring = make([]frameRec, d.mask+1)
 	d.xs = make([]float64, 2*(order+d.n))
 	d.Reset()

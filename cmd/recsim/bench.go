@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -37,7 +38,7 @@ network. A progress bar runs on stderr when it is a terminal, plain lines
 otherwise. bench/README.md explains every figure.`)
 	cfg := bench.DefaultConfig()
 	var jsonOut bool
-	var compare, only string
+	var compare, only, cpuProfile string
 	var server bool
 	fs.IntVar(&cfg.Calls, "calls", cfg.Calls, "concurrent calls in the concurrency run (scaling: 1/8 to all of them)")
 	fs.Float64Var(&cfg.Seconds, "seconds", cfg.Seconds, "length of the concurrency run, in seconds")
@@ -51,6 +52,7 @@ otherwise. bench/README.md explains every figure.`)
 	fs.StringVar(&only, "only", "", "run only these sections, comma-separated: "+strings.Join(bench.Sections(), ", "))
 	fs.BoolVar(&jsonOut, "json", false, "print the report as JSON (for machines and --compare)")
 	fs.StringVar(&compare, "compare", "", "an earlier --json report: print each figure's ratio to it")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof reads it)")
 	pos, err := parse(fs, args)
 	if err == nil {
 		err = wantArgs(pos, 0, "")
@@ -73,8 +75,25 @@ otherwise. bench/README.md explains every figure.`)
 	if err == nil && compare != "" {
 		old, err = bench.ReadReport(compare)
 	}
+	var prof *os.File
+	if err == nil && cpuProfile != "" {
+		if prof, err = os.Create(cpuProfile); err != nil {
+			err = fmt.Errorf("--cpuprofile: %w", err)
+		} else if err = pprof.StartCPUProfile(prof); err != nil {
+			prof.Close()
+			err = fmt.Errorf("--cpuprofile %s: %w", cpuProfile, err)
+		}
+	}
 	if err != nil {
 		return fail(e, "bench", err)
+	}
+	if prof != nil {
+		defer func() {
+			pprof.StopCPUProfile()
+			if err := prof.Close(); err != nil {
+				fmt.Fprintf(e.stderr, "recsim bench: --cpuprofile %s: %s\n", cpuProfile, err)
+			}
+		}()
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

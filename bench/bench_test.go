@@ -82,7 +82,7 @@ func BenchmarkWAVWrite(b *testing.B) {
 func BenchmarkRunnerTick(b *testing.B) {
 	const calls, rate = 1000, 8000
 	audio := 150 * time.Second // more frames than b.Loop asks for in a second's benchmark
-	cs, err := newCallSet(rate, audio, int(audio/(2*time.Second))+4)
+	cs, err := newCallSet(rate, audio, int(audio/(2*time.Second))+4, defaultRecordSeconds)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -38,6 +38,7 @@ func (rep *Report) Metrics() []Metric {
 		add(p+"frames missed", c.TicksMissed, num, false)
 		add(p+"CPU cores", c.CPUCores, num, false)
 		add(p+"heap per call", c.HeapPerCall, bytesIEC, false)
+		add(p+"heap per call beyond audio", c.BeyondAudio, bytesIEC, false)
 		add(p+"operations/s", c.OpsPerSec, num, true)
 		add(p+"lost", c.Lost, num, false)
 		add(p+"duplicated", c.Duplicated, num, false)

@@ -16,19 +16,21 @@ import (
 // CallRequests are the recordResponses every concurrency call runs,
 // queued in turn (chained operations): operation k has the stop tone
 // turnKeys[k%2] and ends on a key press of the call's audio after 2–8 s.
-// maxRecordDuration is 10 s, above every turn; it is not longer because
-// the engine reserves the whole cap when an operation starts (2 × rate ×
-// maxRecordDuration bytes: 160 KB at 8 kHz for 10 s, 1.9 MB for 120 s,
-// which is 19 GB for 10 000 calls).
-func CallRequests() [2]string {
-	return [2]string{
-		`{"stopTones": ["#"], "maxRecordDurationInSeconds": 10, "initialSilenceTimeoutInSeconds": 10, "maxSilenceTimeoutInSeconds": 5}`,
-		`{"stopTones": ["*"], "maxRecordDurationInSeconds": 10, "initialSilenceTimeoutInSeconds": 10, "maxSilenceTimeoutInSeconds": 5}`,
+// maxRecordSeconds is their maxRecordDurationInSeconds (DefaultConfig:
+// 10, above every turn). It costs no memory of its own: an operation
+// holds the chunks of what it has recorded, not its cap, which is what
+// `--record-seconds 120` shows.
+func CallRequests(maxRecordSeconds int) [2]string {
+	var out [2]string
+	for i, key := range [2]string{"#", "*"} {
+		out[i] = fmt.Sprintf(`{"stopTones": [%q], "maxRecordDurationInSeconds": %d, "initialSilenceTimeoutInSeconds": 10, "maxSilenceTimeoutInSeconds": 5}`, key, maxRecordSeconds)
 	}
+	return out
 }
 
-// callRecordSeconds is CallRequests' maxRecordDuration.
-const callRecordSeconds = 10
+// defaultRecordSeconds is the concurrency operations' maxRecordDuration
+// unless Config.RecordSeconds says otherwise.
+const defaultRecordSeconds = 10
 
 // frameDur is the runner's frame.
 const frameDur = media.FrameDuration
@@ -64,7 +66,7 @@ type callSet struct {
 
 // newCallSet prepares the shared audio for calls lasting up to audio at
 // rate. It starts no call.
-func newCallSet(rate int, audio time.Duration, ops int) (*callSet, error) {
+func newCallSet(rate int, audio time.Duration, ops, recordSeconds int) (*callSet, error) {
 	r := media.SampleRate(rate)
 	need := int(r.N(audio + 2*time.Second + offsetSpan))
 	loop, err := callLoop(rate, need)
@@ -72,7 +74,7 @@ func newCallSet(rate int, audio time.Duration, ops int) (*callSet, error) {
 		return nil, err
 	}
 	cs := &callSet{rate: rate, frame: FrameSamples(rate), loop: loop, ops: ops}
-	for i, body := range CallRequests() {
+	for i, body := range CallRequests(recordSeconds) {
 		if cs.reqs[i], err = graph.ParseRecordRequest([]byte(body), false); err != nil {
 			return nil, err
 		}
@@ -157,6 +159,25 @@ func (cs *callSet) start(n int, opts runner.Options, stage Stage) error {
 	}
 	stage.Set(int64(n))
 	return nil
+}
+
+// recorded returns the bytes of audio the calls' running operations have
+// recorded (finished ones were released when they completed).
+func (cs *callSet) recorded() int64 {
+	var n int64
+	for _, rc := range cs.rcs {
+		rc.View(func(c *engine.Call) {
+			for _, op := range c.History() {
+				if op.Op == nil {
+					continue
+				}
+				for _, part := range op.Op.RecordingParts() {
+					n += 2 * int64(len(part))
+				}
+			}
+		})
+	}
+	return n
 }
 
 // positions returns every call's stream position.
@@ -253,14 +274,15 @@ func (cs *callSet) check(pos []int64) (verdict, error) {
 
 // ConcurrencyRun is one realtime run of many calls.
 type ConcurrencyRun struct {
-	Calls        int     `json:"calls"`
-	Rate         int     `json:"rate"`
-	Workers      int     `json:"workers"`
-	Seconds      float64 `json:"seconds"`      // wall time of the run
-	SetupSeconds float64 `json:"setupSeconds"` // creating the calls and their first operations
-	TicksDue     int64   `json:"ticksDue"`     // frames real time asked for: wall / 20 ms
-	Ticks        int64   `json:"ticks"`        // frames the runner delivered to every call
-	Frames       int64   `json:"frames"`       // call frames advanced
+	Calls         int     `json:"calls"`
+	Rate          int     `json:"rate"`
+	RecordSeconds int     `json:"recordSeconds"` // the operations' maxRecordDuration
+	Workers       int     `json:"workers"`
+	Seconds       float64 `json:"seconds"`      // wall time of the run
+	SetupSeconds  float64 `json:"setupSeconds"` // creating the calls and their first operations
+	TicksDue      int64   `json:"ticksDue"`     // frames real time asked for: wall / 20 ms
+	Ticks         int64   `json:"ticks"`        // frames the runner delivered to every call
+	Frames        int64   `json:"frames"`       // call frames advanced
 	// Frame lateness: for each call frame, how long after its tick was
 	// due its work finished (ms).
 	LateP50 float64 `json:"lateP50Ms"`
@@ -273,12 +295,17 @@ type ConcurrencyRun struct {
 	CPUCores   float64 `json:"cpuCores"`    // process CPU time / wall time (NaN: not measured)
 	HeapInUse  float64 `json:"heapInUse"`   // bytes held by the calls (heap in use after GC, minus the baseline)
 	HeapPerCal float64 `json:"heapPerCall"` // HeapInUse / Calls
-	Completed  int64   `json:"completed"`   // operations ended
-	Expected   int64   `json:"expected"`    // operations the reference run ended by the same positions
-	Lost       int64   `json:"lost"`
-	Duplicated int64   `json:"duplicated"`
-	Wrong      int64   `json:"wrong"`
-	OpsPerSec  float64 `json:"opsPerSec"` // Completed / Seconds
+	// Recorded is the audio the running operations hold at the end (2
+	// bytes a sample), and BeyondAudio the heap per call that is not that
+	// audio: (HeapInUse − Recorded) / Calls.
+	Recorded    float64 `json:"recorded"`
+	BeyondAudio float64 `json:"beyondAudioPerCall"`
+	Completed   int64   `json:"completed"` // operations ended
+	Expected    int64   `json:"expected"`  // operations the reference run ended by the same positions
+	Lost        int64   `json:"lost"`
+	Duplicated  int64   `json:"duplicated"`
+	Wrong       int64   `json:"wrong"`
+	OpsPerSec   float64 `json:"opsPerSec"` // Completed / Seconds
 	// Outcomes counts the completed operations by completion reason.
 	Outcomes map[string]int64 `json:"outcomes"`
 	// OtherCores is the CPU other processes used during the run, in
@@ -295,13 +322,13 @@ func heapInUse() uint64 {
 }
 
 // concurrency runs calls calls at rate on a realtime runner for dur.
-func concurrency(ctx context.Context, calls, rate int, dur time.Duration, clock runner.Clock, p Progress) (ConcurrencyRun, error) {
-	run := ConcurrencyRun{Calls: calls, Rate: rate, Workers: runtime.GOMAXPROCS(0)}
+func concurrency(ctx context.Context, calls, rate, recordSeconds int, dur time.Duration, clock runner.Clock, p Progress) (ConcurrencyRun, error) {
+	run := ConcurrencyRun{Calls: calls, Rate: rate, RecordSeconds: recordSeconds, Workers: runtime.GOMAXPROCS(0)}
 	// Each call gets enough operations to last the run: they end every
 	// 2–8 s (the first may end at once if its offset lands on a '#').
 	ops := int(dur/(2*time.Second)) + 4
 	st := p.Stage(fmt.Sprintf("concurrency: %d calls, setup", calls), int64(calls))
-	cs, err := newCallSet(rate, dur, ops)
+	cs, err := newCallSet(rate, dur, ops, recordSeconds)
 	if err != nil {
 		st.Done()
 		return run, err
@@ -366,6 +393,8 @@ func concurrency(ctx context.Context, calls, rate int, dur time.Duration, clock 
 	}
 	run.HeapInUse = float64(heapInUse()) - float64(base)
 	run.HeapPerCal = run.HeapInUse / float64(calls)
+	run.Recorded = float64(cs.recorded())
+	run.BeyondAudio = (run.HeapInUse - run.Recorded) / float64(calls)
 
 	st = p.Stage("concurrency: checking against a reference run", 1)
 	v, err := cs.check(cs.positions())

@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/engine/runner"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -129,7 +130,7 @@ func TestNewKernelNamesTheUnknownOne(t *testing.T) {
 // reference run ends must have been reported once.
 func TestConcurrencyLosesNothingUnderAFakeClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		run, err := concurrency(context.Background(), 40, 8000, 6*time.Second, nil, NoProgress{})
+		run, err := concurrency(context.Background(), 40, 8000, 120, 6*time.Second, nil, NoProgress{})
 		require.NoError(t, err)
 		assert.Equal(t, int64(300), run.TicksDue)
 		assert.InDelta(t, run.TicksDue, run.Ticks, 1, "a tick may race the end of the run")
@@ -145,11 +146,28 @@ func TestConcurrencyLosesNothingUnderAFakeClock(t *testing.T) {
 		}
 		assert.Equal(t, run.Completed, total)
 		assert.Positive(t, run.HeapPerCal)
+		assert.Equal(t, 120, run.RecordSeconds)
+		// The running operations started within the run and hold what
+		// they recorded since: some audio, at most the run's 6 s a call.
+		assert.Positive(t, run.Recorded)
+		assert.LessOrEqual(t, run.Recorded, float64(40*2*8000*6))
+		assert.InDelta(t, (run.HeapInUse-run.Recorded)/40, run.BeyondAudio, 1e-6)
 	})
 }
 
+func TestCallRequestsCarryTheRecordCap(t *testing.T) {
+	for _, limit := range []int{10, 120} {
+		for i, body := range CallRequests(limit) {
+			req, err := graph.ParseRecordRequest([]byte(body), false)
+			require.NoError(t, err, body)
+			assert.Equal(t, limit, req.MaxRecordDurationInSeconds)
+			assert.Equal(t, string(turnKeys[i]), string(req.StopTones))
+		}
+	}
+}
+
 func TestTheReferenceCatchesLostAndDuplicatedOperations(t *testing.T) {
-	cs, err := newCallSet(8000, 4*time.Second, 4)
+	cs, err := newCallSet(8000, 4*time.Second, 4, defaultRecordSeconds)
 	require.NoError(t, err)
 	cs.track(3)
 	require.NoError(t, cs.start(3, runner.Options{Mode: runner.Realtime}, noStage{}))
@@ -192,13 +210,14 @@ func TestScalingMeasuresEveryFactor(t *testing.T) {
 
 func TestConfigValidateNamesTheField(t *testing.T) {
 	tests := map[string]func(*Config){
-		"runs = 0":         func(c *Config) { c.Runs = 0 },
-		"calls = -1":       func(c *Config) { c.Calls = -1 },
-		`section "gpu"`:    func(c *Config) { c.Only = []string{"gpu"} },
-		"call rate 44100":  func(c *Config) { c.CallRate = 44100 },
-		"seconds = 0":      func(c *Config) { c.Seconds = 0 },
-		"scale ticks = 0":  func(c *Config) { c.ScaleTicks = 0 },
-		"kernel time = -1": func(c *Config) { c.KernelTime = -1 },
+		"runs = 0":             func(c *Config) { c.Runs = 0 },
+		"calls = -1":           func(c *Config) { c.Calls = -1 },
+		`section "gpu"`:        func(c *Config) { c.Only = []string{"gpu"} },
+		"call rate 44100":      func(c *Config) { c.CallRate = 44100 },
+		"seconds = 0":          func(c *Config) { c.Seconds = 0 },
+		"scale ticks = 0":      func(c *Config) { c.ScaleTicks = 0 },
+		"kernel time = -1":     func(c *Config) { c.KernelTime = -1 },
+		"record seconds = 121": func(c *Config) { c.RecordSeconds = 121 },
 	}
 	for want, mutate := range tests {
 		c := DefaultConfig()
@@ -214,21 +233,32 @@ func TestTargetsSayWhatWasMetAndNameTheGap(t *testing.T) {
 			{Kernel: KernelDTMF, Rate: 8000, Target: 1.7e8, SamplesPerSec: statOf([]float64{2e8})},
 			{Kernel: KernelPipeline, Rate: 8000, Target: 8e7, SamplesPerSec: statOf([]float64{2e7})},
 		},
-		Concurrency: &ConcurrencyResult{Calls: 10000, LateP99: statOf([]float64{31}), Lost: statOf([]float64{0}),
-			Duplicated: statOf([]float64{0}), Wrong: statOf([]float64{0}), TicksMissed: statOf([]float64{0})},
+		Concurrency: &ConcurrencyResult{Calls: 20000, RecordSeconds: 10, LateP99: statOf([]float64{31}), Lost: statOf([]float64{0}),
+			Duplicated: statOf([]float64{0}), Wrong: statOf([]float64{0}), TicksMissed: statOf([]float64{0}),
+			BeyondAudio: statOf([]float64{60 << 10}), HeapInUse: statOf([]float64{5 << 30})},
 	}
 	ts := rep.Targets()
-	require.Len(t, ts, 4)
+	require.Len(t, ts, 5, "no memory-run target with a 10 s cap")
 	assert.True(t, ts[0].Met)
 	assert.False(t, ts[1].Met)
 	assert.Equal(t, "4.0× short", ts[1].Gap)
 	assert.Contains(t, ts[1].What, "10 000× real time")
 	assert.False(t, ts[2].Met)
 	assert.Equal(t, "p99 11.0 ms over", ts[2].Gap)
-	assert.True(t, ts[3].Met)
+	assert.False(t, ts[3].Met)
+	assert.Equal(t, "12.0 KiB over", ts[3].Gap)
+	assert.True(t, ts[4].Met)
+
+	rep.Concurrency.RecordSeconds = 120
+	ts = rep.Targets()
+	require.Len(t, ts, 6, "the memory run has its own target")
+	assert.Contains(t, ts[4].What, "maxRecordDuration 120 s")
+	assert.False(t, ts[4].Met)
+	assert.Equal(t, "1.00 GiB over", ts[4].Gap)
 
 	rep.Concurrency.Calls = 500
-	assert.False(t, rep.Targets()[2].Evaluated, "500 calls cannot judge the 10 000-call target")
+	assert.False(t, rep.Targets()[2].Evaluated, "500 calls cannot judge the 20 000-call target")
+	assert.False(t, rep.Targets()[3].Evaluated)
 }
 
 // TestAReportPrintsRoundTripsAndCompares runs every section but the

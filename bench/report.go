@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/recsim/recsim/engine/graph"
 	"github.com/recsim/recsim/engine/runner"
 )
 
@@ -36,9 +37,12 @@ type Config struct {
 	Calls        int     `json:"calls"`        // concurrency calls
 	Seconds      float64 `json:"seconds"`      // concurrency run length
 	CallRate     int     `json:"callRate"`     // the concurrency calls' media rate
-	ScaleTicks   int     `json:"scaleTicks"`   // frames per call at each scaling point
-	ServerCalls  int     `json:"serverCalls"`  // server load: concurrent calls
-	Runs         int     `json:"runs"`         // repetitions of every measurement
+	// RecordSeconds is the concurrency operations' maxRecordDuration
+	// (0: 10 s); 120 is the memory run (bench/README.md).
+	RecordSeconds int `json:"recordSeconds,omitempty"`
+	ScaleTicks    int `json:"scaleTicks"`  // frames per call at each scaling point
+	ServerCalls   int `json:"serverCalls"` // server load: concurrent calls
+	Runs          int `json:"runs"`        // repetitions of every measurement
 	// Only lists the sections to run (nil: throughput, concurrency,
 	// scaling; the server section runs only when named here).
 	Only []string `json:"only"`
@@ -61,6 +65,14 @@ func DefaultConfig() Config {
 
 func (c Config) has(section string) bool { return slices.Contains(c.Only, section) }
 
+// recordSeconds is RecordSeconds with its default.
+func (c Config) recordSeconds() int {
+	if c.RecordSeconds == 0 {
+		return defaultRecordSeconds
+	}
+	return c.RecordSeconds
+}
+
 // Validate names the first bad field.
 func (c Config) Validate() error {
 	for _, s := range c.Only {
@@ -80,6 +92,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("runs = %d: must be at least 1", c.Runs)
 	case c.Calls < 1:
 		return fmt.Errorf("calls = %d: must be at least 1", c.Calls)
+	case c.RecordSeconds < 0 || c.RecordSeconds > graph.MaxTimerSeconds:
+		return fmt.Errorf("record seconds = %d: must be in [%d, %d] (0: %d)", c.RecordSeconds, graph.MinTimerSeconds, graph.MaxTimerSeconds, defaultRecordSeconds)
 	case c.Seconds <= 0 || c.Seconds > 3600:
 		return fmt.Errorf("seconds = %g: must be in (0, 3600]", c.Seconds)
 	case c.SceneSeconds < 1 || c.SceneSeconds > 600:
@@ -134,23 +148,27 @@ type ThroughputResult struct {
 
 // ConcurrencyResult is the realtime run over the runs.
 type ConcurrencyResult struct {
-	Calls       int              `json:"calls"`
-	Rate        int              `json:"rate"`
-	Seconds     float64          `json:"seconds"` // asked for
-	LateP50     Stat             `json:"lateP50Ms"`
-	LateP99     Stat             `json:"lateP99Ms"`
-	LateMax     Stat             `json:"lateMaxMs"`
-	TickP99     Stat             `json:"tickP99Ms"`
-	TicksMissed Stat             `json:"ticksMissed"`
-	CPUCores    Stat             `json:"cpuCores"`
-	HeapPerCall Stat             `json:"heapPerCall"`
-	Completed   Stat             `json:"completed"`
-	OpsPerSec   Stat             `json:"opsPerSec"`
-	Lost        Stat             `json:"lost"`
-	Duplicated  Stat             `json:"duplicated"`
-	Wrong       Stat             `json:"wrong"`
-	OtherCores  Stat             `json:"otherCores"`
-	Runs        []ConcurrencyRun `json:"runs"`
+	Calls int `json:"calls"`
+	Rate  int `json:"rate"`
+	// RecordSeconds is the operations' maxRecordDuration.
+	RecordSeconds int              `json:"recordSeconds"`
+	Seconds       float64          `json:"seconds"` // asked for
+	LateP50       Stat             `json:"lateP50Ms"`
+	LateP99       Stat             `json:"lateP99Ms"`
+	LateMax       Stat             `json:"lateMaxMs"`
+	TickP99       Stat             `json:"tickP99Ms"`
+	TicksMissed   Stat             `json:"ticksMissed"`
+	CPUCores      Stat             `json:"cpuCores"`
+	HeapPerCall   Stat             `json:"heapPerCall"`
+	BeyondAudio   Stat             `json:"beyondAudioPerCall"` // heap per call beyond the recorded audio
+	HeapInUse     Stat             `json:"heapInUse"`          // all calls
+	Completed     Stat             `json:"completed"`
+	OpsPerSec     Stat             `json:"opsPerSec"`
+	Lost          Stat             `json:"lost"`
+	Duplicated    Stat             `json:"duplicated"`
+	Wrong         Stat             `json:"wrong"`
+	OtherCores    Stat             `json:"otherCores"`
+	Runs          []ConcurrencyRun `json:"runs"`
 }
 
 // ScalingResult is one scaling point over the runs.
@@ -185,7 +203,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.has(SectionConcurrency) {
 		var runs []ConcurrencyRun
 		for range cfg.Runs {
-			run, err := concurrency(ctx, cfg.Calls, cfg.CallRate, time.Duration(cfg.Seconds*float64(time.Second)), cfg.Clock, p)
+			run, err := concurrency(ctx, cfg.Calls, cfg.CallRate, cfg.recordSeconds(), time.Duration(cfg.Seconds*float64(time.Second)), cfg.Clock, p)
 			if err != nil {
 				return nil, err
 			}
@@ -282,7 +300,7 @@ func (rep *Report) throughput(ctx context.Context, cfg Config, p Progress) error
 
 func concurrencyResult(cfg Config, runs []ConcurrencyRun) *ConcurrencyResult {
 	f := func(g func(ConcurrencyRun) float64) Stat { return collect(runs, g) }
-	return &ConcurrencyResult{Calls: cfg.Calls, Rate: cfg.CallRate, Seconds: cfg.Seconds, Runs: runs,
+	return &ConcurrencyResult{Calls: cfg.Calls, Rate: cfg.CallRate, RecordSeconds: cfg.recordSeconds(), Seconds: cfg.Seconds, Runs: runs,
 		LateP50:     f(func(r ConcurrencyRun) float64 { return r.LateP50 }),
 		LateP99:     f(func(r ConcurrencyRun) float64 { return r.LateP99 }),
 		LateMax:     f(func(r ConcurrencyRun) float64 { return r.LateMax }),
@@ -290,6 +308,8 @@ func concurrencyResult(cfg Config, runs []ConcurrencyRun) *ConcurrencyResult {
 		TicksMissed: f(func(r ConcurrencyRun) float64 { return float64(max(r.TicksDue-r.Ticks, 0)) }),
 		CPUCores:    f(func(r ConcurrencyRun) float64 { return r.CPUCores }),
 		HeapPerCall: f(func(r ConcurrencyRun) float64 { return r.HeapPerCal }),
+		BeyondAudio: f(func(r ConcurrencyRun) float64 { return r.BeyondAudio }),
+		HeapInUse:   f(func(r ConcurrencyRun) float64 { return r.HeapInUse }),
 		Completed:   f(func(r ConcurrencyRun) float64 { return float64(r.Completed) }),
 		OpsPerSec:   f(func(r ConcurrencyRun) float64 { return r.OpsPerSec }),
 		Lost:        f(func(r ConcurrencyRun) float64 { return float64(r.Lost) }),

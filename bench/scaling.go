@@ -38,7 +38,7 @@ type ScalingRun struct {
 // scaling measures calls×f/8 calls for f in ScaleFactors.
 func scaling(calls, rate, ticks int, p Progress) ([]ScalingRun, error) {
 	audio := time.Duration(ticks) * frameDur
-	cs, err := newCallSet(rate, audio, int(audio/(2*time.Second))+4)
+	cs, err := newCallSet(rate, audio, int(audio/(2*time.Second))+4, defaultRecordSeconds)
 	if err != nil {
 		return nil, err
 	}

@@ -17,10 +17,13 @@
 // the engine values it points to belong to the call, so read them during
 // the callback and copy what must outlive the call's next step.
 //
-// Concurrency: Runner is safe for concurrent use. Each call has its own
-// lock: PacedCall.Do and PacedCall.View hold it while their function
-// runs, and Pace's workers hold it while they step the call, so OnEvent
-// runs with the call locked and must not call back into the same call.
-// Calls on different workers step in parallel; calls with the same
-// worker never overlap.
+// Concurrency: Runner is safe for concurrent use. Calls are locked in
+// batches of up to 64 (a call keeps its batch from Add to Remove):
+// PacedCall.Do and PacedCall.View hold the call's batch lock while their
+// function runs, and a Pace worker holds it while it steps the batch's
+// calls one after another, so a tick takes one lock per batch, not per
+// call frame. OnEvent therefore runs with the call's batch locked: it must
+// not call Do or View on any call, and a Do or View function must not
+// either. Batches on different workers step in parallel; calls with the
+// same worker never overlap.
 package runner

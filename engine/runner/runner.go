@@ -55,7 +55,7 @@ type Options struct {
 	Frame          time.Duration // realtime frame; 0: 20 ms
 	ReceiveTimeout time.Duration // media receive timeout T_r; 0: 10 s
 	// OnEvent is called for every call event, in order per call, with the
-	// call locked: it must not block or call back into the same call.
+	// call's batch locked (see the package doc): it must not block or call Do or View.
 	OnEvent func(rc *PacedCall, ev engine.CallEvent)
 	// Workers share the calls in realtime mode; 0: runtime.GOMAXPROCS.
 	Workers int
@@ -77,12 +77,37 @@ type Runner struct {
 	opts  Options
 	mu    sync.Mutex
 	calls map[*PacedCall]struct{}
-	// sorted is the calls ordered by ID, rebuilt (as a new slice) only
-	// after Add or Remove, so a tick neither copies nor sorts them.
-	sorted []*PacedCall
+	// batches are the calls in groups of at most batchSize, each with
+	// one lock: a worker steps a batch's calls under that lock, one after
+	// another, so a tick takes a lock per batch, not per call frame. A
+	// call keeps its batch from Add to Remove; a batch that has room
+	// takes the next call added.
+	batches []*batch
+	// sorted is each batch's calls ordered by ID, rebuilt (as new slices)
+	// only after Add or Remove, so a tick neither copies nor sorts them.
+	sorted []batchCalls
 	dirty  bool
 	stats  Stats
 }
+
+// batch is a group of calls that share a lock.
+type batch struct {
+	mu sync.Mutex
+	n  int // calls in it, under Runner.mu
+}
+
+// batchCalls is a batch and its calls in ID order.
+type batchCalls struct {
+	b     *batch
+	calls []*PacedCall
+}
+
+// batchSize is how many calls share a lock and go to a worker at a time:
+// large enough that locks and the shared counter are touched rarely (a
+// tick of 20 000 calls takes 313 locks), small enough that workers finish
+// together and a handler waits at most one batch's frames (64 calls, about
+// 0.2 ms) for its call.
+const batchSize = 64
 
 // Stats are the realtime runner's measurements.
 type Stats struct {
@@ -91,11 +116,11 @@ type Stats struct {
 	Lateness []time.Duration // per tick: how late the tick's work finished after its due time
 }
 
-// PacedCall is a call the runner paces, with its lock.
+// PacedCall is a call the runner paces, locked with its batch.
 type PacedCall struct {
 	ID        string
 	r         *Runner
-	mu        sync.Mutex
+	b         *batch
 	call      *engine.Call
 	ev        []engine.CallEvent
 	stalledAt time.Time
@@ -123,16 +148,38 @@ func (r *Runner) Add(id string, c *engine.Call) *PacedCall {
 	rc := &PacedCall{ID: id, r: r, call: c, ev: make([]engine.CallEvent, 0, 8)}
 	r.mu.Lock()
 	r.calls[rc] = struct{}{}
+	rc.b = r.roomy()
+	rc.b.n++
 	r.dirty = true
 	r.mu.Unlock()
 	return rc
 }
 
+// roomy returns a batch with room for one more call, a new one if none
+// has (under r.mu). Batches emptied by Remove are dropped, so there are
+// at most as many as the calls need plus the partly filled ones.
+func (r *Runner) roomy() *batch {
+	for _, b := range r.batches {
+		if b.n < batchSize {
+			return b
+		}
+	}
+	b := &batch{}
+	r.batches = append(r.batches, b)
+	return b
+}
+
 // Remove takes a call from the runner.
 func (r *Runner) Remove(rc *PacedCall) {
 	r.mu.Lock()
-	delete(r.calls, rc)
-	r.dirty = true
+	if _, ok := r.calls[rc]; ok {
+		delete(r.calls, rc)
+		rc.b.n--
+		if rc.b.n == 0 {
+			r.batches = slices.DeleteFunc(r.batches, func(b *batch) bool { return b == rc.b })
+		}
+		r.dirty = true
+	}
 	r.mu.Unlock()
 }
 
@@ -146,8 +193,8 @@ func (r *Runner) Len() int {
 // Do runs fn on the call with its lock held and dispatches the events fn
 // returns. In fast mode it then runs the call's operations to their end.
 func (rc *PacedCall) Do(fn func(c *engine.Call, ev []engine.CallEvent) []engine.CallEvent) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
+	rc.b.mu.Lock()
+	defer rc.b.mu.Unlock()
 	rc.ev = fn(rc.call, rc.ev[:0])
 	rc.dispatch()
 	if rc.r.opts.Mode == Fast {
@@ -157,8 +204,8 @@ func (rc *PacedCall) Do(fn func(c *engine.Call, ev []engine.CallEvent) []engine.
 
 // View runs fn on the call with its lock held, for reading.
 func (rc *PacedCall) View(fn func(c *engine.Call)) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
+	rc.b.mu.Lock()
+	defer rc.b.mu.Unlock()
 	fn(rc.call)
 }
 
@@ -186,10 +233,9 @@ func (rc *PacedCall) drain() {
 	}
 }
 
-// step advances the call by one realtime frame.
+// step advances the call by one realtime frame; the caller holds the
+// call's batch lock.
 func (rc *PacedCall) step(now time.Time) bool {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
 	c := rc.call
 	st := c.State()
 	if !st.Advancing {
@@ -216,38 +262,44 @@ func (rc *PacedCall) step(now time.Time) bool {
 // call it directly). It returns the number of frames advanced.
 func (r *Runner) Tick() int { return r.tick(r.opts.Clock.Now(), nil) }
 
-// callList returns the calls sorted by ID. The slice is never modified
-// after it is returned (Add and Remove make a new one).
-func (r *Runner) callList() []*PacedCall {
+// callList returns the batches, each with its calls sorted by ID. The
+// slices are never modified after they are returned (Add and Remove make
+// new ones).
+func (r *Runner) callList() []batchCalls {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.dirty {
-		calls := make([]*PacedCall, 0, len(r.calls))
-		for rc := range r.calls {
-			calls = append(calls, rc)
+		of := make(map[*batch]int, len(r.batches))
+		list := make([]batchCalls, len(r.batches))
+		for i, b := range r.batches {
+			of[b] = i
+			list[i] = batchCalls{b: b, calls: make([]*PacedCall, 0, b.n)}
 		}
-		slices.SortFunc(calls, func(a, b *PacedCall) int { return strings.Compare(a.ID, b.ID) })
-		r.sorted, r.dirty = calls, false
+		for rc := range r.calls {
+			i := of[rc.b]
+			list[i].calls = append(list[i].calls, rc)
+		}
+		for _, bc := range list {
+			slices.SortFunc(bc.calls, func(a, b *PacedCall) int { return strings.Compare(a.ID, b.ID) })
+		}
+		r.sorted, r.dirty = list, false
 	}
 	return r.sorted
 }
 
-// tickChunk is how many calls a worker takes at a time: large enough that
-// the shared counter is touched rarely, small enough that workers finish
-// together (10 000 calls make 156 chunks).
-const tickChunk = 64
-
 // tick advances every busy call by one frame at now. With due (Pace's
 // ticks) it reports each frame's lateness to FrameLateness.
 func (r *Runner) tick(now time.Time, due *time.Time) int {
-	calls := r.callList()
+	list := r.callList()
 	hook := r.opts.FrameLateness
 	if due == nil {
 		hook = nil
 	}
-	run := func(w int, calls []*PacedCall) int {
+	run := func(w int, bc batchCalls) int {
 		n := 0
-		for _, rc := range calls {
+		bc.b.mu.Lock()
+		defer bc.b.mu.Unlock()
+		for _, rc := range bc.calls {
 			if rc.step(now) {
 				n++
 				if hook != nil {
@@ -258,8 +310,12 @@ func (r *Runner) tick(now time.Time, due *time.Time) int {
 		return n
 	}
 	workers := r.opts.Workers
-	if workers <= 1 || len(calls) < 2*tickChunk {
-		return run(0, calls)
+	if workers <= 1 || len(list) < 2 {
+		n := 0
+		for _, bc := range list {
+			n += run(0, bc)
+		}
+		return n
 	}
 	var wg sync.WaitGroup
 	var next, total atomic.Int64
@@ -269,11 +325,11 @@ func (r *Runner) tick(now time.Time, due *time.Time) int {
 			defer wg.Done()
 			n := 0
 			for {
-				i := int(next.Add(tickChunk)) - tickChunk
-				if i >= len(calls) {
+				i := int(next.Add(1)) - 1
+				if i >= len(list) {
 					break
 				}
-				n += run(w, calls[i:min(i+tickChunk, len(calls))])
+				n += run(w, list[i])
 			}
 			total.Add(int64(n))
 		}(w)

@@ -35,7 +35,8 @@ func (s callState) String() string {
 
 // call is one call of the mock. Locks, in the order they may nest:
 // ctl (serialises the handlers that drive the engine call), then the
-// engine call's lock (RunCall.Do and View; OnEvent runs under it), then mu
+// engine call's lock (its runner batch's: PacedCall.Do and View; OnEvent runs
+// under it; never two at once), then mu
 // (a leaf: never held while taking another lock but Server.mu).
 type call struct {
 	s         *Server
